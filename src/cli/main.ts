@@ -1,4 +1,91 @@
-// The slipway command line: parses flags and calls the daemon's API (placeholder until the daemon lands).
-export async function main(_argv: string[]): Promise<number> {
-  return 0;
+// The slipway command line: parses flags (commander) and calls the daemon's API; `up` runs the daemon itself.
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_HOST, DEFAULT_PORT, makeConfig } from '../core/config.ts';
+import { isSlipwayError } from '../core/errors.ts';
+import { VERSION } from '../daemon/daemon.ts';
+import { resolveEndpoint } from './client.ts';
+import { events } from './events.ts';
+import { down, status } from './status.ts';
+import { up } from './up.ts';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`found ${value}, expected a port number from 0 to 65535`);
+  return n;
+}
+
+interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export function program(io: Io, setCode: (code: number) => void): Command {
+  const cli = new Command('slipway')
+    .description('AWS container delivery (CodeCommit, CodeBuild, ECR, CodePipeline, CodeDeploy, ECS, ELBv2) on one machine.')
+    .version(VERSION)
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride();
+
+  const client = (cmd: Command): Command =>
+    cmd
+      .option('--data-dir <dir>', 'data dir whose daemon to talk to (default $SLIPWAY_DATA_DIR or ~/.slipway)')
+      .option('--endpoint <url>', 'talk to the daemon at this URL instead of the data dir\'s');
+
+  cli
+    .command('up')
+    .description('run Slipway in the foreground: API, registry, git server and engines on one port')
+    .option('--data-dir <dir>', 'where state, blobs and repositories live (default $SLIPWAY_DATA_DIR or ~/.slipway)')
+    .option('--port <n>', `port of the edge (default $SLIPWAY_PORT or ${DEFAULT_PORT})`, port)
+    .option('--host <addr>', `address to bind (default $SLIPWAY_HOST or ${DEFAULT_HOST})`)
+    .option('--no-runtime', 'run without a container engine (API only)')
+    .action(async (opts: { dataDir?: string; port?: number; host?: string; runtime: boolean }) => {
+      const config = makeConfig({
+        ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
+        ...(opts.port === undefined ? {} : { port: opts.port }),
+        ...(opts.host === undefined ? {} : { host: opts.host }),
+      });
+      setCode(await up({ config, runtime: opts.runtime, out: io.out }));
+    });
+
+  client(cli.command('status').description("print each component's health, read over the API"))
+    .option('--json', 'print the status as JSON')
+    .action(async (opts: { dataDir?: string; endpoint?: string; json?: boolean }) => {
+      setCode(await status(resolveEndpoint(opts), opts.json === true, io.out));
+    });
+
+  client(cli.command('down').description('stop the running daemon')).action(async (opts: { dataDir?: string; endpoint?: string }) => {
+    setCode(await down(resolveEndpoint(opts), io.out));
+  });
+
+  client(cli.command('events').description('print the event log; --follow streams new events live'))
+    .option('-f, --follow', 'keep streaming new events')
+    .option('--since <seq>', 'only events after this position', '0')
+    .option('--type <pattern...>', 'only these types (a trailing * matches a prefix, e.g. codecommit.*)')
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: { dataDir?: string; endpoint?: string; follow?: boolean; since: string; type?: string[]; json?: boolean }) => {
+      setCode(
+        await events(resolveEndpoint(opts), { follow: opts.follow === true, since: Number(opts.since), types: opts.type ?? [], json: opts.json === true }, io.out),
+      );
+    });
+
+  return cli;
+}
+
+export async function main(argv: string[], io: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) }): Promise<number> {
+  let code = 0;
+  const cli = program(io, (c) => (code = c));
+  try {
+    await cli.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number' && 'code' in error && String(error.code).startsWith('commander.')) {
+      return error.exitCode;
+    }
+    if (isSlipwayError(error)) {
+      io.err(`slipway: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
 }

@@ -1,0 +1,5 @@
+// The one registry of services: adding a service means adding it here (a test fails for any folder left out).
+import { ssmService } from './ssm/index.ts';
+import type { ServiceDefinition } from './types.ts';
+
+export const services: readonly ServiceDefinition[] = [ssmService];

@@ -1,0 +1,51 @@
+// Starts a real daemon for a test on a free port and a fresh data dir, and cleans both up.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeConfig } from '../../src/core/config.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { Daemon, type DaemonOptions } from '../../src/daemon/daemon.ts';
+
+export interface TestDaemon {
+  readonly daemon: Daemon;
+  readonly endpoint: string;
+  readonly dataDir: string;
+  /** Fake credentials: Slipway accepts any key; SDK clients still need some to sign. */
+  readonly credentials: { accessKeyId: string; secretAccessKey: string };
+  stop(): Promise<void>;
+}
+
+export async function startTestDaemon(options: Partial<DaemonOptions> & { dataDir?: string } = {}): Promise<TestDaemon> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'slipway-test-'));
+  const daemon = await Daemon.start({
+    config: makeConfig({ dataDir, port: 0, host: '127.0.0.1' }),
+    log: options.log ?? silentLogger(),
+    runtime: options.runtime ?? 'none',
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+  return {
+    daemon,
+    endpoint: daemon.endpoint,
+    dataDir,
+    credentials: { accessKeyId: 'AKIASLIPWAYTEST', secretAccessKey: 'slipway-test-secret' },
+    async stop() {
+      await daemon.stop('test finished');
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Calls a JSON-protocol operation over raw HTTP and returns status and parsed body, for wire-level assertions. */
+export async function callJson(
+  endpoint: string,
+  target: string,
+  input: unknown,
+  version = '1.1',
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': `application/x-amz-json-${version}`, 'x-amz-target': target },
+    body: JSON.stringify(input),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
+}
