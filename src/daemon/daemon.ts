@@ -11,6 +11,7 @@ import { services } from '../services/api.ts';
 import type { ServiceContext } from '../services/types.ts';
 import { BlobStore } from '../store/blobs.ts';
 import { Store } from '../store/db.ts';
+import { startEngines, type Engine } from './engines.ts';
 import { internalApi } from './internal-api.ts';
 import { acquireDaemonLock } from './lock.ts';
 import { checkAll, type DaemonStatus, type HealthCheck } from './status.ts';
@@ -49,6 +50,7 @@ export class Daemon {
   #runtimeReady: Promise<void> = Promise.resolve();
   #releaseLock: () => void;
   #port: number;
+  #engines: Engine[] = [];
 
   private constructor(options: DaemonOptions, releaseLock: () => void) {
     this.config = options.config;
@@ -73,6 +75,8 @@ export class Daemon {
         onClose: (fn) => this.edge.onClose(fn),
       }),
     );
+    this.#engines = startEngines({ ...context, blobs: this.blobs, endpoint: () => this.endpoint });
+    for (const engine of this.#engines) for (const m of engine.mounts ?? []) this.edge.mount(m);
     this.stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
   }
 
@@ -211,6 +215,7 @@ export class Daemon {
 
   async #close(): Promise<void> {
     await this.edge.close();
+    for (const engine of [...this.#engines].reverse()) await engine.stop?.();
     await this.#runtimeReady;
     // Containers are left running on purpose: the next start adopts them by their owner label (see docs/operations.md).
     if (this.#runtime.state === 'Healthy') await this.#runtime.runtime.close();

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { typeFilter, type EventBus } from '../core/events.ts';
 import { sendJson, sendText } from '../edge/http.ts';
-import type { Mount } from '../edge/server.ts';
+import type { Mount } from '../core/mount.ts';
 import { streamEvents } from '../edge/sse.ts';
 import type { DaemonStatus } from './status.ts';
 

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { requestId as newRequestId } from '../core/ids.ts';
+import type { Mount } from '../core/mount.ts';
 import type { Logger } from '../core/log.ts';
 import type { OperationContext, ServiceContext, ServiceDefinition } from '../services/types.ts';
 import { toSlipwayError } from './aws-errors.ts';
@@ -11,11 +12,7 @@ import { decodeQueryRequest, sendQueryError, sendQueryResult } from './aws-query
 import { sendText } from './http.ts';
 import { parseAuthorization } from './sigv4.ts';
 
-/** A path prefix served by its own handler (the OCI registry at `/v2/`, git at `/v1/repos/`, Slipway's `/_slipway/`). */
-export interface Mount {
-  readonly prefix: string;
-  handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void>;
-}
+export type { Mount } from '../core/mount.ts';
 
 export interface EdgeOptions {
   readonly services: readonly ServiceDefinition[];
