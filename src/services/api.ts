@@ -1,5 +1,6 @@
 // The one registry of services: adding a service means adding it here (a test fails for any folder left out).
+import { ecrService } from './ecr/index.ts';
 import { ssmService } from './ssm/index.ts';
 import type { ServiceDefinition } from './types.ts';
 
-export const services: readonly ServiceDefinition[] = [ssmService];
+export const services: readonly ServiceDefinition[] = [ssmService, ecrService];
