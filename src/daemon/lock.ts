@@ -1,6 +1,6 @@
 // One daemon per data dir: `<dataDir>/slipway.lock` names the running daemon's pid and endpoint.
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { endpointUrl } from '../core/config.ts';
 import { SlipwayError } from '../core/errors.ts';
@@ -39,13 +39,13 @@ export function acquireDaemonLock(dataDir: string, info: DaemonLockInfo): Daemon
   const path = lockPath(dataDir);
   const deadline = Date.now() + TAKEOVER_WAIT_MS;
   for (;;) {
-    const ino = tryCreate(path, info);
-    if (ino !== undefined) return holder(path, ino);
+    const mine = tryCreate(path, info);
+    if (mine !== undefined) return holder(path, mine);
     const existing = readRaw(path);
     if (existing === undefined) continue; // removed between our attempt and the read: try again
     if (existing.info !== undefined && isAlive(existing.info.pid)) throw alreadyRunning(dataDir, existing.info);
     // Stale (dead pid, or content no daemon wrote): replace it under the takeover mutex.
-    const taken = takeOver(path, existing.ino, info);
+    const taken = takeOver(path, existing.text, info);
     if (taken !== undefined) return holder(path, taken);
     if (Date.now() > deadline) {
       throw new SlipwayError('LockContended', `Could not take over the stale lock ${path}: another starter held ${path}.takeover for over ${TAKEOVER_WAIT_MS} ms`, {
@@ -74,8 +74,8 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-function holder(path: string, ino: number): DaemonLock {
-  let own = ino;
+/** `own` is the exact text this holder wrote; it carries a nonce, so it identifies this holder's file. */
+function holder(path: string, own: string): DaemonLock {
   let released = false;
   return {
     path,
@@ -83,33 +83,33 @@ function holder(path: string, ino: number): DaemonLock {
       if (released) return;
       released = true;
       // Only remove the file if it is still ours: never someone else's lock after a takeover.
-      if (currentIno(path) === own) rmSync(path, { force: true });
+      if (readRaw(path)?.text === own) rmSync(path, { force: true });
     },
     update(next: DaemonLockInfo): void {
       if (released) throw new SlipwayError('LockReleased', `The lock ${path} was already released; it cannot be updated`, { fault: 'server' });
       const tmp = writeTemp(path, next);
-      renameSync(tmp, path);
-      own = currentIno(path) ?? own;
+      renameSync(tmp.file, path);
+      own = tmp.text;
     },
   };
 }
 
 /** Publishes a complete lock file with link(2), which fails if the name exists: no reader ever sees it half-written. */
-function tryCreate(path: string, info: DaemonLockInfo): number | undefined {
+function tryCreate(path: string, info: DaemonLockInfo): string | undefined {
   const tmp = writeTemp(path, info);
   try {
-    linkSync(tmp, path);
-    return statSync(tmp).ino;
+    linkSync(tmp.file, path);
+    return tmp.text;
   } catch (error) {
     if ((error as { code?: unknown }).code === 'EEXIST') return undefined;
     throw error;
   } finally {
-    rmSync(tmp, { force: true });
+    rmSync(tmp.file, { force: true });
   }
 }
 
 /** Under a mkdir mutex: removes the lock only if it is still the stale file we inspected, then creates ours. */
-function takeOver(path: string, staleIno: number, info: DaemonLockInfo): number | undefined {
+function takeOver(path: string, staleText: string, info: DaemonLockInfo): string | undefined {
   const mutex = `${path}.takeover`;
   try {
     mkdirSync(mutex);
@@ -124,16 +124,18 @@ function takeOver(path: string, staleIno: number, info: DaemonLockInfo): number 
     return undefined;
   }
   try {
-    if (currentIno(path) === staleIno) unlinkSync(path);
+    // Lock files are never rewritten in place by anyone but their holder, and each carries a nonce: same text, same file.
+    if (readRaw(path)?.text === staleText) unlinkSync(path);
     return tryCreate(path, info);
   } finally {
     rmSync(mutex, { recursive: true, force: true });
   }
 }
 
-function writeTemp(path: string, info: DaemonLockInfo): string {
-  const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
-  const body = `${JSON.stringify({ pid: info.pid, host: info.host, port: info.port, startedAt: info.startedAt })}\n`;
+function writeTemp(path: string, info: DaemonLockInfo): { file: string; text: string } {
+  const nonce = randomUUID();
+  const tmp = `${path}.${process.pid}.${nonce}.tmp`;
+  const body = `${JSON.stringify({ pid: info.pid, host: info.host, port: info.port, startedAt: info.startedAt, nonce })}\n`;
   const fd = openSync(tmp, 'wx');
   try {
     writeSync(fd, body);
@@ -141,23 +143,18 @@ function writeTemp(path: string, info: DaemonLockInfo): string {
   } finally {
     closeSync(fd);
   }
-  return tmp;
+  return { file: tmp, text: body };
 }
 
-function readRaw(path: string): { ino: number; info: DaemonLockInfo | undefined } | undefined {
-  let fd: number;
+function readRaw(path: string): { text: string; info: DaemonLockInfo | undefined } | undefined {
+  let text: string;
   try {
-    fd = openSync(path, 'r');
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
     throw error;
   }
-  try {
-    const ino = fstatSync(fd).ino;
-    return { ino, info: parseInfo(readFileSync(fd, 'utf8')) };
-  } finally {
-    closeSync(fd);
-  }
+  return { text, info: parseInfo(text) };
 }
 
 function parseInfo(text: string): DaemonLockInfo | undefined {
@@ -167,15 +164,6 @@ function parseInfo(text: string): DaemonLockInfo | undefined {
     return { pid: v.pid, host: v.host, port: v.port, startedAt: typeof v.startedAt === 'number' ? v.startedAt : 0 };
   } catch {
     return undefined;
-  }
-}
-
-function currentIno(path: string): number | undefined {
-  try {
-    return statSync(path).ino;
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
-    throw error;
   }
 }
 
