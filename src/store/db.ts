@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue } from 'node:sqlite';
+import { SlipwayError } from '../core/errors.ts';
 import type { EventSink, SlipwayEvent } from '../core/events.ts';
 
 /** A migration is applied once per data dir, in registration order; ids are namespaced (`ssm/001-parameters`). */
@@ -42,6 +43,16 @@ export function num(row: Row, key: string): number {
   return v === null || v === undefined || v instanceof Uint8Array ? Number.NaN : Number(v);
 }
 
+/** A transaction cannot span an await: it would commit before the async work ran (or hold the write lock across it). */
+function refuseAsync<T>(result: T): T {
+  if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+    throw new SlipwayError('AsyncTransaction', 'Store.tx was given a function that returned a promise; expected a synchronous function (do async work before or after the transaction)', {
+      fault: 'server',
+    });
+  }
+  return result;
+}
+
 export class Store implements EventSink {
   readonly db: DatabaseSync;
   readonly path: string;
@@ -78,12 +89,24 @@ export class Store implements EventSink {
     return done;
   }
 
-  /** Runs `fn` in one transaction (nested calls join the outer one); after-commit hooks run once it commits. */
+  /**
+   * Runs `fn` in one transaction; after-commit hooks run once it commits. A nested call runs in a savepoint of
+   * the outer one: if it throws, its writes and hooks are undone even when the caller catches and carries on.
+   */
   tx<T>(fn: () => T): T {
     if (this.#depth > 0) {
+      const savepoint = `tx_${this.#depth}`;
+      const hooks = this.#afterCommit.length;
+      this.db.exec(`SAVEPOINT ${savepoint}`);
       this.#depth++;
       try {
-        return fn();
+        const result = refuseAsync(fn());
+        this.db.exec(`RELEASE ${savepoint}`);
+        return result;
+      } catch (error) {
+        this.#afterCommit.length = hooks;
+        if (this.db.isTransaction) this.db.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
+        throw error;
       } finally {
         this.#depth--;
       }
@@ -92,7 +115,7 @@ export class Store implements EventSink {
     this.#depth = 1;
     let result: T;
     try {
-      result = fn();
+      result = refuseAsync(fn());
       this.db.exec('COMMIT');
     } catch (error) {
       this.#afterCommit = [];
