@@ -2,6 +2,8 @@
 import type { Mount } from '../core/mount.ts';
 import type { ServiceContext } from '../services/types.ts';
 import type { BlobStore } from '../store/blobs.ts';
+import { startGitServer } from '../engines/git-server/index.ts';
+import { startRegistry } from '../engines/registry/index.ts';
 
 export interface EngineContext extends ServiceContext {
   readonly blobs: BlobStore;
@@ -17,6 +19,6 @@ export interface Engine {
 }
 
 /** Engines in start order; each later issue adds its engine here. */
-export function startEngines(_ctx: EngineContext): Engine[] {
-  return [];
+export function startEngines(ctx: EngineContext): Engine[] {
+  return [startGitServer(ctx), startRegistry(ctx)];
 }

@@ -1,6 +1,8 @@
 // The one registry of services: adding a service means adding it here (a test fails for any folder left out).
+import { codecommitService } from './codecommit/index.ts';
 import { ecrService } from './ecr/index.ts';
+import { iamService } from './iam/index.ts';
 import { ssmService } from './ssm/index.ts';
 import type { ServiceDefinition } from './types.ts';
 
-export const services: readonly ServiceDefinition[] = [ssmService, ecrService];
+export const services: readonly ServiceDefinition[] = [ssmService, ecrService, codecommitService, iamService];
