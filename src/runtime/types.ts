@@ -69,6 +69,8 @@ export interface ContainerInfo {
   readonly ports: readonly { containerPort: number; protocol: 'tcp' | 'udp'; hostIp: string; hostPort: number }[];
   /** Container address on each network it joined. */
   readonly networks: Readonly<Record<string, { ipAddress: string }>>;
+  /** The image's or container's health check verdict, when it has one. */
+  readonly health?: 'starting' | 'healthy' | 'unhealthy';
 }
 
 export interface LogChunk {
@@ -122,6 +124,8 @@ export interface ContainerRuntime {
   imageExists(ref: string): Promise<boolean>;
   buildImage(options: BuildImageOptions): Promise<{ id: string }>;
   removeImage(ref: string): Promise<void>;
+  /** Gives an existing image another name (`repo:tag`); throws `ImageNotFound` when `ref` is absent. */
+  tagImage(ref: string, target: string): Promise<void>;
 
   create(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;
