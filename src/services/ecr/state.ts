@@ -195,9 +195,18 @@ export function deleteBlocker(ctx: EcrContext, repo: string, digest: string): st
 export function deleteImage(ctx: EcrContext, repo: string, digest: string, reason: string): void {
   ctx.store.tx(() => {
     const tags = tagsOf(ctx, repo, digest);
-    const row = ctx.store.get('SELECT media_type FROM ecr_manifests WHERE repo = ? AND digest = ?', repo, digest);
+    const blobRefs = ctx.store.all("SELECT child FROM ecr_manifest_refs WHERE repo = ? AND digest = ? AND kind = 'blob'", repo, digest).map((r) => str(r, 'child'));
+    const row = ctx.store.get('SELECT media_type, pushed_at FROM ecr_manifests WHERE repo = ? AND digest = ?', repo, digest);
     if (row === undefined) return;
     ctx.store.run('DELETE FROM ecr_manifests WHERE repo = ? AND digest = ?', repo, digest);
+    // Links only this image used go with it, unless a client touched them since (a push in flight reusing the blob).
+    ctx.store.run(
+      `DELETE FROM ecr_blob_links WHERE repo = ? AND linked_at <= ? AND digest IN (SELECT value FROM json_each(?))
+         AND NOT EXISTS (SELECT 1 FROM ecr_manifest_refs r WHERE r.repo = ecr_blob_links.repo AND r.child = ecr_blob_links.digest)`,
+      repo,
+      num(row, 'pushed_at'),
+      JSON.stringify(blobRefs),
+    );
     ctx.bus.publish({
       type: 'ecr.image.delete',
       resource: repositoryArn(ctx, repo),
