@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { SlipwayError } from '../../core/errors.ts';
 import type { ExecOptions, ExecResult } from '../types.ts';
 import { Demuxer } from './demux.ts';
-import { toSlipwayError } from './errors.ts';
+import { statusOf, toSlipwayError } from './errors.ts';
 
 export async function runExec(docker: Docker, id: string, options: ExecOptions): Promise<ExecResult> {
   const what = `exec ${JSON.stringify(options.command)} in container ${id}`;
@@ -22,13 +22,13 @@ export async function runExec(docker: Docker, id: string, options: ExecOptions):
       ...(options.workingDir !== undefined ? { WorkingDir: options.workingDir } : {}),
     });
   } catch (err) {
-    throw toSlipwayError(err, what, { 404: 'ContainerNotFound', 409: 'ContainerNotRunning' });
+    throw await classify(docker, id, err, what);
   }
   let stream: Duplex;
   try {
     stream = await exec.start({ hijack: true, stdin: false });
   } catch (err) {
-    throw toSlipwayError(err, what, { 404: 'ContainerNotFound', 409: 'ContainerNotRunning' });
+    throw await classify(docker, id, err, what);
   }
   const demuxer = new Demuxer(false);
   const out: Buffer[] = [];
@@ -78,4 +78,18 @@ export async function runExec(docker: Docker, id: string, options: ExecOptions):
   throw new SlipwayError('EngineError', `${what}: output ended but the engine reported no exit code after 1 s`, {
     fault: 'server',
   });
+}
+
+/** Docker says 409 for exec in a stopped container, Podman 500: ask the container's state instead of reading messages. */
+async function classify(docker: Docker, id: string, err: unknown, what: string): Promise<SlipwayError> {
+  if (statusOf(err) === 404) return toSlipwayError(err, what, { 404: 'ContainerNotFound' });
+  try {
+    const info = await docker.getContainer(id).inspect();
+    if (!info.State.Running) {
+      return new SlipwayError('ContainerNotRunning', `${what}: the container is ${info.State.Status}; expected it running`, { cause: err });
+    }
+  } catch (inspectErr) {
+    if (statusOf(inspectErr) === 404) return toSlipwayError(inspectErr, what, { 404: 'ContainerNotFound' });
+  }
+  return toSlipwayError(err, what);
 }
