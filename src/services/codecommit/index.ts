@@ -1,5 +1,7 @@
 // CodeCommit's registry (JSON 1.1, `CodeCommit_20150413`): repositories, branches, content; git itself is served by engines/git-server.
 import { op, type ServiceDefinition } from '../types.ts';
+import { createBranch, deleteBranch, getBranch, listBranches } from './branches.ts';
+import { getCommit, getDifferences, getFile, getFolder, putFile } from './content.ts';
 import {
   createRepository,
   deleteRepository,
@@ -26,6 +28,15 @@ export const codecommitService: ServiceDefinition = {
     ListRepositories: op(listRepositories),
     UpdateRepositoryDescription: op(updateRepositoryDescription),
     DeleteRepository: op(deleteRepository),
+    GetBranch: op(getBranch),
+    ListBranches: op(listBranches),
+    CreateBranch: op(createBranch),
+    DeleteBranch: op(deleteBranch),
+    GetCommit: op(getCommit),
+    GetFile: op(getFile),
+    GetFolder: op(getFolder),
+    GetDifferences: op(getDifferences),
+    PutFile: op(putFile),
     TagResource: op(tagResource),
     UntagResource: op(untagResource),
     ListTagsForResource: op(listTagsForResource),
