@@ -4,6 +4,7 @@ import { DEFAULT_HOST, DEFAULT_PORT, makeConfig } from '../core/config.ts';
 import { isSlipwayError } from '../core/errors.ts';
 import { VERSION } from '../daemon/daemon.ts';
 import { resolveEndpoint } from './client.ts';
+import { credentialsCreate } from './credentials.ts';
 import { events } from './events.ts';
 import { down, status } from './status.ts';
 import { up } from './up.ts';
@@ -67,6 +68,14 @@ export function program(io: Io, setCode: (code: number) => void): Command {
       setCode(
         await events(resolveEndpoint(opts), { follow: opts.follow === true, since: Number(opts.since), types: opts.type ?? [], json: opts.json === true }, io.out),
       );
+    });
+
+  const credentials = cli.command('credentials').description('HTTPS git credentials for CodeCommit repositories (IAM service-specific credentials)');
+  client(credentials.command('create').description('create the IAM user if needed and a git username/password for it'))
+    .requiredOption('--user <name>', 'IAM user name')
+    .option('--json', 'print the credential as JSON')
+    .action(async (opts: { dataDir?: string; endpoint?: string; user: string; json?: boolean }) => {
+      setCode(await credentialsCreate(resolveEndpoint(opts), opts.user, opts.json === true, io.out));
     });
 
   return cli;

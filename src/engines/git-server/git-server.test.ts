@@ -264,3 +264,22 @@ test('a large push (gzip and chunked request bodies) streams through', async (ct
   await gitOk(dst, ['clone', '-q', url('big'), 'r']);
   assert.equal(readdirSync(join(dst, 'r')).filter((f) => f.endsWith('.bin')).length, 4);
 });
+
+test('`slipway credentials create --user NAME` creates the user and a credential that git can push with', async () => {
+  const { main } = await import('../../cli/main.ts');
+  const lines: string[] = [];
+  const code = await main(['credentials', 'create', '--user', 'ci-bot', '--endpoint', t.endpoint], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+  assert.equal(code, 0, lines.join('\n'));
+  assert.match(lines[0] ?? '', /Created IAM user ci-bot/);
+  const user = /username\s+(\S+)/.exec(lines.join('\n'))?.[1] ?? '';
+  const pass = /password\s+(\S+)/.exec(lines.join('\n'))?.[1] ?? '';
+  assert.equal(user, 'ci-bot-at-000000000000');
+  await newRepo('cli');
+  const src = await localWithCommit('cli', { 'x.txt': 'x\n' });
+  await gitOk(src, ['remote', 'set-url', 'origin', url('cli', user, pass)]);
+  await gitOk(src, ['push', '-q', 'origin', 'main']);
+  // A second run for the same user reuses the user and makes its second credential.
+  const again: string[] = [];
+  assert.equal(await main(['credentials', 'create', '--user', 'ci-bot', '--endpoint', t.endpoint, '--json'], { out: (l) => again.push(l), err: (l) => again.push(l) }), 0);
+  assert.equal((JSON.parse(again[0] ?? '{}') as { ServiceUserName?: string }).ServiceUserName, 'ci-bot+1-at-000000000000');
+});
