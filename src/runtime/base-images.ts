@@ -97,7 +97,11 @@ export async function sharedLibraries(binary: string): Promise<string[]> {
     ({ stdout } = await run('ldd', [binary]));
   } catch (err) {
     // ldd exits 1 for a static executable ("not a dynamic executable").
-    const out = typeof err === 'object' && err !== null && 'stdout' in err ? String(err.stdout) + String((err as { stderr?: unknown }).stderr ?? '') : '';
+    const field = (key: 'stdout' | 'stderr'): string => {
+      const value: unknown = typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[key] : undefined;
+      return typeof value === 'string' ? value : '';
+    };
+    const out = field('stdout') + field('stderr');
     if (/not a dynamic executable|statically linked/.test(out)) return [];
     throw new SlipwayError('BaseImageUnavailable', `ldd ${binary} failed; expected ldd (libc-bin) on PATH to list the libraries to copy`, { cause: err });
   }

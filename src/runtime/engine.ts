@@ -1,5 +1,5 @@
 // Connects to a container engine: an explicit socket, DOCKER_HOST, the well-known sockets, or a podman service it starts.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../core/errors.ts';
@@ -50,12 +50,14 @@ export async function connectRuntime(options: ConnectRuntimeOptions = {}): Promi
       { fault: 'server' },
     );
   }
+  const ownDir = options.dataDir === undefined;
   const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'slipway-engine-')));
   const socketPath = join(dir, 'podman.sock');
   let service;
   try {
     service = await startPodmanService({ podmanPath: podman, socketPath });
   } catch (err) {
+    if (ownDir) await rm(dir, { recursive: true, force: true });
     tried.push(`${podman} system service at ${socketPath} (failed)`);
     throw new SlipwayError(
       'EngineUnavailable',
@@ -69,6 +71,7 @@ export async function connectRuntime(options: ConnectRuntimeOptions = {}): Promi
     ...(logger ? { logger } : {}),
     onClose: async () => {
       await service.stop();
+      if (ownDir) await rm(dir, { recursive: true, force: true });
       logger?.info({ socket: socketPath }, 'podman service stopped');
     },
   });

@@ -10,7 +10,7 @@ const sh = (script: string): { command: string[] } => ({ command: ['/bin/sh', '-
 
 runRuntimeConformance('docker-api', () => connectRuntime(), {
   ...(skip !== undefined ? { skip } : {}),
-  slackMs: 1500,
+  slackMs: 2000,
   programs: {
     imageFiles: {
       Dockerfile: Buffer.from(
