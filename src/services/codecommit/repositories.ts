@@ -15,7 +15,8 @@ import type {
   UntagResourceInput,
   UpdateRepositoryDescriptionInput,
 } from '@aws-sdk/client-codecommit';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SlipwayError } from '../../core/errors.ts';
 import { parseArn, uuid } from '../../core/ids.ts';
 import { str } from '../../store/db.ts';
@@ -24,6 +25,23 @@ import { git, repoDir } from './git.ts';
 import { checkRepositoryName, cloneUrl, findRepository, getRepository, listRepositoryRows, repositoryArn, type Repository } from './state.ts';
 
 const MAX_TAGS = 50;
+
+/**
+ * Pushes are serialised per repository, so a push whose advertised old value is stale lost a race: it is refused
+ * here, before any ref moves, with words the user can act on (git itself would only say "failed to update ref").
+ */
+const PRE_RECEIVE = `#!/bin/sh
+# Slipway: refuse ref updates based on a stale view of the branch (a racing push won).
+status=0
+while read old new ref; do
+  cur=$(git rev-parse -q --verify "$ref" || echo 0000000000000000000000000000000000000000)
+  if [ "$cur" != "$old" ]; then
+    echo "error: $ref is now at $cur, not $old: non-fast-forward (another push won); fetch, merge or rebase, and push again" >&2
+    status=1
+  fi
+done
+exit $status
+`;
 
 function checkDescription(description: unknown): string | undefined {
   if (description === undefined || description === null) return undefined;
@@ -95,6 +113,8 @@ export async function createRepository(input: CreateRepositoryInput, ctx: Operat
     await git(dir, ['config', 'receive.unpackLimit', '100']);
     await git(dir, ['config', 'receive.fsckObjects', 'false']);
     await git(dir, ['config', 'core.logAllRefUpdates', 'true']);
+    await writeFile(join(dir, 'hooks', 'pre-receive'), PRE_RECEIVE);
+    await chmod(join(dir, 'hooks', 'pre-receive'), 0o755);
   } catch (error) {
     ctx.store.run('DELETE FROM codecommit_repositories WHERE name = ?', name);
     throw new SlipwayError('InternalFailure', `Could not create the git repository for ${name}`, { fault: 'server', cause: error });
