@@ -25,6 +25,8 @@ export interface ConformancePrograms {
   readonly exitsWith3: Program;
   /** A command exec'd in the server container, and what it must give back. */
   readonly execProbe: { readonly command: readonly string[]; readonly exitCode: number; readonly stdout: string; readonly stderr: string };
+  /** A command exec'd in the server container that runs for at least 5 s. */
+  readonly slowExec: readonly string[];
 }
 
 export interface RuntimeConformanceOptions {
@@ -144,11 +146,16 @@ export function runRuntimeConformance(name: string, create: () => Promise<Contai
       await assert.rejects(httpGet('127.0.0.1', port.hostPort), 'a stopped container no longer answers');
     });
 
-    test('exec returns the exit code and the output, stdout and stderr apart', async () => {
+    test('exec returns the exit code and the output, stdout and stderr apart; a timeout ends its wait', async () => {
       const id = await run(programs.server);
       const probe = programs.execProbe;
       const result = await runtime.exec(id, { command: probe.command });
       assert.deepEqual(result, { exitCode: probe.exitCode, stdout: probe.stdout, stderr: probe.stderr, timedOut: false });
+      const started = Date.now();
+      const slow = await runtime.exec(id, { command: programs.slowExec, timeoutMs: 300 });
+      const elapsed = Date.now() - started;
+      assert.equal(slow.timedOut, true);
+      assert.ok(elapsed >= 250 && elapsed < 300 + slack, `the exec's wait ended at its timeout (took ${elapsed} ms)`);
       await assert.rejects(runtime.exec(`absent-${runId}`, { command: probe.command }), errorCode('ContainerNotFound'));
       await runtime.stop(id, { timeoutSeconds: 2 });
       await assert.rejects(runtime.exec(id, { command: probe.command }), errorCode('ContainerNotRunning'));

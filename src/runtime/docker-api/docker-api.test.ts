@@ -36,5 +36,6 @@ runRuntimeConformance('docker-api', () => connectRuntime(), {
       stdout: 'probe-out\n',
       stderr: 'probe-err\n',
     },
+    slowExec: ['sleep', '5'],
   },
 });

@@ -13,12 +13,13 @@ runRuntimeConformance('fake', async () => new FakeRuntime({ images: 'built' }), 
   slackMs: 300,
   programs: {
     imageFiles: { Dockerfile: Buffer.from('FROM scratch\n') },
-    server: { env: { FAKE_EXEC: JSON.stringify([probe]) } },
+    server: { env: { FAKE_EXEC: JSON.stringify([probe, { command: ['sleep', '5'], ms: 5000 }]) } },
     ticker: { env: { FAKE_LOGS: 'tick\nstderr:tock' } },
     ignoresSigterm: { env: { FAKE_IGNORE_SIGTERM: '1', FAKE_LOGS: 'ready' } },
     cooperative: { env: { FAKE_LOGS: 'ready' } },
     exitsWith3: { env: { FAKE_LOGS: 'out\nstderr:err', FAKE_EXIT_CODE: '3', FAKE_RUN_MS: '0' } },
     execProbe: probe,
+    slowExec: ['sleep', '5'],
   },
 });
 
