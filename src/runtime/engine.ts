@@ -39,6 +39,7 @@ export async function connectRuntime(options: ConnectRuntimeOptions = {}): Promi
       logger?.info({ socket: c.socketPath, source: c.source }, 'container engine found');
       return new DockerApiRuntime({ socketPath: c.socketPath, ...(logger ? { logger } : {}) });
     }
+    if (c.source === 'DOCKER_HOST') logger?.warn({ socket: c.socketPath }, 'nothing answers at DOCKER_HOST; trying the well-known sockets');
     tried.push(`${c.socketPath} (${c.source})`);
   }
   const podman = await findPodman(env);
