@@ -1,6 +1,14 @@
 // The docker-api backend passes the shared conformance suite against a real engine (Docker or Podman).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
 import { runRuntimeConformance } from '../conformance.ts';
 import { connectRuntime } from '../engine.ts';
+import { runToCompletion } from '../run.ts';
+import { LABELS } from '../types.ts';
 
 // The engine tests fail, not skip, when no engine can be had; skipping must be asked for explicitly.
 const skip = process.env['SLIPWAY_SKIP_ENGINE'] === '1' ? 'SLIPWAY_SKIP_ENGINE=1' : undefined;
@@ -38,4 +46,36 @@ runRuntimeConformance('docker-api', () => connectRuntime(), {
     },
     slowExec: ['sleep', '5'],
   },
+});
+
+test('create honours env, entrypoint, working dir, user, bind mounts and memory limit', { ...(skip !== undefined ? { skip } : {}) }, async () => {
+  const runtime = await connectRuntime();
+  const runId = randomUUID().slice(0, 8);
+  const labels = { [LABELS.owner]: `slipway-test-${runId}`, [LABELS.role]: 'test' };
+  const image = `localhost/slipway-test/spec:${runId}`;
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-test-'));
+  try {
+    await writeFile(join(dir, 'input.txt'), 'from the host\n', { mode: 0o644 });
+    await chmod(dir, 0o755); // the container's user 1234 must be able to read it
+    await runtime.buildImage({ tag: image, labels, files: { Dockerfile: Buffer.from('FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n'), busybox: { hostPath: '/bin/busybox', mode: 0o755 } } });
+    const result = await runToCompletion(runtime, {
+      image,
+      labels,
+      entrypoint: ['/bin/sh', '-c'],
+      command: ['echo "$GREETING"; pwd; id -u; cat /data/input.txt; cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes'],
+      env: { GREETING: 'hello world' },
+      workingDir: '/tmp',
+      user: '1234',
+      mounts: [{ source: dir, target: '/data', readOnly: true }],
+      memoryBytes: 64 * 1024 * 1024,
+      cpuShares: 512,
+    });
+    assert.equal(result.stderr, '');
+    assert.equal(result.stdout, `hello world\n/tmp\n1234\nfrom the host\n${64 * 1024 * 1024}\n`);
+    assert.deepEqual(await runtime.list(labels), []);
+  } finally {
+    await runtime.removeImage(image);
+    await rm(dir, { recursive: true, force: true });
+    await runtime.close();
+  }
 });
