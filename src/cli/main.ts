@@ -16,8 +16,8 @@ function port(value: string): number {
 }
 
 interface Io {
-  out(line: string): void;
-  err(line: string): void;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
 }
 
 export function program(io: Io, setCode: (code: number) => void): Command {

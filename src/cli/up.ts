@@ -9,9 +9,10 @@ export interface UpOptions {
 }
 
 export async function up(options: UpOptions): Promise<number> {
-  const daemon = await Daemon.start({ config: options.config, runtime: options.runtime ? 'auto' : 'none' });
-  options.out(`Slipway is up at ${daemon.endpoint} (data dir ${options.config.dataDir}).`);
-  options.out(`AWS CLI: aws --endpoint-url ${daemon.endpoint} …   Status: slipway status   Stop: Ctrl-C or slipway down`);
+  // Handlers go in before anything is printed: a signal sent as soon as "up" is read must not find the default
+  // disposition (which would kill the process without a clean stop).
+  let daemon: Daemon | undefined;
+  let stopRequested: string | undefined;
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
@@ -20,13 +21,23 @@ export async function up(options: UpOptions): Promise<number> {
       process.exit(130);
     }
     options.out(`${signal}: stopping Slipway…`);
-    void daemon.stop(`received ${signal}`);
+    stopRequested = `received ${signal}`;
+    if (daemon !== undefined) void daemon.stop(stopRequested);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  await daemon.stopped;
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  options.out('Slipway stopped.');
-  return 0;
+  try {
+    daemon = await Daemon.start({ config: options.config, runtime: options.runtime ? 'auto' : 'none' });
+    if (stopRequested !== undefined) void daemon.stop(stopRequested);
+    else {
+      options.out(`Slipway is up at ${daemon.endpoint} (data dir ${options.config.dataDir}).`);
+      options.out(`AWS CLI: aws --endpoint-url ${daemon.endpoint} …   Status: slipway status   Stop: Ctrl-C or slipway down`);
+    }
+    await daemon.stopped;
+    options.out('Slipway stopped.');
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

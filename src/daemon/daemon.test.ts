@@ -70,6 +70,8 @@ test('slipway up / status / down as processes: status healthy, a second up refus
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
   const env = { SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'warn' };
   const daemon = spawn(process.execPath, [bin, 'up', '--port', '0', '--no-runtime'], { env: { ...process.env, ...env } });
+  // Listen for the exit from the start: `down` may return after the process is already gone.
+  const exited = once(daemon, 'exit') as Promise<[number | null]>;
   try {
     let out = '';
     daemon.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -89,7 +91,7 @@ test('slipway up / status / down as processes: status healthy, a second up refus
 
     const down = await cli(['down'], env);
     assert.equal(down.code, 0, down.err);
-    const [code] = (await once(daemon, 'exit')) as [number];
+    const [code] = await exited;
     assert.equal(code, 0);
     assert.match(out, /Slipway stopped/);
 
@@ -105,11 +107,12 @@ test('slipway up / status / down as processes: status healthy, a second up refus
 test('SIGTERM stops slipway up cleanly with exit code 0', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-sig-'));
   const daemon = spawn(process.execPath, [bin, 'up', '--port', '0', '--no-runtime'], { env: { ...process.env, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'warn' } });
+  const exited = once(daemon, 'exit') as Promise<[number | null]>;
   try {
     let out = '';
     await new Promise<void>((resolve) => daemon.stdout.on('data', (d: Buffer) => (out += d.toString()).includes('Slipway is up') && resolve()));
     daemon.kill('SIGTERM');
-    const [code] = (await once(daemon, 'exit')) as [number];
+    const [code] = await exited;
     assert.equal(code, 0);
     assert.match(out, /SIGTERM: stopping Slipway/);
   } finally {

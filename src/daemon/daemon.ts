@@ -1,5 +1,5 @@
 // The daemon: opens the store, the event bus, the edge and the container runtime, and stops them in order.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { endpointUrl, type SlipwayConfig } from '../core/config.ts';
 import { EventBus } from '../core/events.ts';
@@ -89,6 +89,7 @@ export class Daemon {
   /** Starts everything; refuses (AlreadyRunning) when another daemon holds the data dir. */
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { config } = options;
+    mkdirSync(config.dataDir, { recursive: true });
     const lock = acquireDaemonLock(config.dataDir, { pid: process.pid, host: config.host, port: config.port, startedAt: Date.now() });
     let daemon: Daemon | undefined;
     try {

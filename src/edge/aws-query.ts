@@ -61,7 +61,8 @@ export function toXml(name: string, value: unknown): string {
       .join('');
     return `<${name}>${inner}</${name}>`;
   }
-  return `<${name}>${escapeXml(String(value as string | number | boolean))}</${name}>`;
+  const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : '';
+  return `<${name}>${escapeXml(text)}</${name}>`;
 }
 
 export interface QueryCall {

@@ -113,7 +113,7 @@ export class InputReader {
       this.#problems.add({ field: this.#field(name), found: describeValue(value), expected: 'an object' });
       return undefined;
     }
-    return new InputReader(value as Record<string, unknown>, this.#problems, `${this.#field(name)}.`);
+    return new InputReader(value, this.#problems, `${this.#field(name)}.`);
   }
 
   /** Throws ValidationException listing every problem, as AWS does ("2 validation errors detected: …"). */
