@@ -206,14 +206,27 @@ export function runRuntimeConformance(name: string, create: () => Promise<Contai
       assert.equal(info.exitCode, 137, 'killed by SIGKILL');
     });
 
-    test('stop of a process that honours SIGTERM is prompt', async () => {
+    test('stop of a process that honours SIGTERM is prompt, and ends a follow of its logs', async () => {
       const id = await run(programs.cooperative);
       await logsUntil(runtime, id, (c) => text(c, 'stdout').includes('ready'));
+      const following = (async () => {
+        const seen: LogChunk[] = [];
+        for await (const c of runtime.logs(id, { follow: true })) seen.push(c);
+        return seen;
+      })();
       const started = Date.now();
       await runtime.stop(id, { timeoutSeconds: 3 });
       const elapsed = Date.now() - started;
       assert.ok(elapsed < Math.min(3000, slack), `stopped well before the 3 s timeout (took ${elapsed} ms)`);
       assert.equal((await runtime.inspect(id)).running, false);
+      let timer: NodeJS.Timeout | undefined;
+      const seen = await Promise.race([
+        following,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('a follow of the logs did not end within 5 s of the container stopping')), 5000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      assert.match(text(seen, 'stdout'), /ready/);
     });
 
     test('a missing container: inspect and wait throw ContainerNotFound, remove is a no-op', async () => {
