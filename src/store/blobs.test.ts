@@ -93,6 +93,17 @@ test('a digest mismatch is refused and stores nothing', async (t) => {
   assert.deepEqual(uploadsLeft(dir), []);
 });
 
+test('a put whose stream fails part-way stores nothing and leaves no temp file', async (t) => {
+  const { store, dir } = tempStore(t);
+  async function* broken(): AsyncGenerator<Buffer> {
+    yield Buffer.alloc(100_000, 1);
+    throw new Error('connection reset');
+  }
+  await assert.rejects(store.put(broken()), /connection reset/);
+  assert.deepEqual(await listAll(store), []);
+  assert.deepEqual(uploadsLeft(dir), []);
+});
+
 test('digests are validated with a clear error', async (t) => {
   const { store } = tempStore(t);
   for (const bad of ['sha256:abc', `sha256:${'A'.repeat(64)}`, `sha512:${'a'.repeat(64)}`, `${'a'.repeat(64)}`, `sha256:${'a'.repeat(64)}/../x`]) {
