@@ -169,6 +169,14 @@ export class Daemon {
         },
       },
       { name: 'edge', check: async () => ({ status: this.edge.listening ? 'Healthy' : 'Unhealthy', detail: this.endpoint }) },
+      ...this.#engines.map((engine) => ({
+        name: engine.name,
+        check: async () =>
+          (await engine.health?.()) ?? {
+            status: 'Healthy' as const,
+            detail: (engine.mounts ?? []).map((m) => `${this.endpoint}${m.prefix}`).join(' ') || 'running',
+          },
+      })),
       {
         name: 'runtime',
         check: async () => {

@@ -1,9 +1,9 @@
 // The engines the daemon runs and the mounts they serve on the edge's port; one explicit list.
 import type { Mount } from '../core/mount.ts';
-import type { ServiceContext } from '../services/types.ts';
-import type { BlobStore } from '../store/blobs.ts';
 import { startGitServer } from '../engines/git-server/index.ts';
 import { startRegistry } from '../engines/registry/index.ts';
+import type { ServiceContext } from '../services/types.ts';
+import type { BlobStore } from '../store/blobs.ts';
 
 export interface EngineContext extends ServiceContext {
   readonly blobs: BlobStore;
@@ -15,6 +15,8 @@ export interface EngineContext extends ServiceContext {
 export interface Engine {
   readonly name: string;
   readonly mounts?: readonly Mount[];
+  /** How the engine is; without it, a started engine reports Healthy with its mount points. */
+  health?(): Promise<{ status: 'Healthy' | 'Unhealthy' | 'Starting'; detail: string }>;
   stop?(): Promise<void>;
 }
 

@@ -64,6 +64,8 @@ test('status reports every component over the API', async () => {
       ['store', 'Healthy'],
       ['events', 'Healthy'],
       ['edge', 'Healthy'],
+      ['git-server', 'Healthy'],
+      ['registry', 'Healthy'],
       ['runtime', 'Stopped'],
     ],
   );
