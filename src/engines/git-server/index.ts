@@ -6,7 +6,7 @@ import type { Mount } from '../../core/mount.ts';
 import { gitRoot, listRefs, withRepoLock } from '../../services/codecommit/git.ts';
 import { checkRepositoryName, diffRefs, findRepository, recordRefChanges, registerEndpoint } from '../../services/codecommit/state.ts';
 import { CODECOMMIT_SERVICE, verifyServiceCredential } from '../../services/iam/credentials.ts';
-import type { Engine, EngineContext } from '../../daemon/engines.ts';
+import type { Engine, EngineContext } from '../types.ts';
 import { runHttpBackend } from './http-backend.ts';
 
 export const GIT_PREFIX = '/v1/repos/';

@@ -1,7 +1,7 @@
 // OCI distribution wire helpers: error bodies and statuses, bounded body reads, the registry's request context.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSlipwayError } from '../../core/errors.ts';
-import type { EngineContext } from '../../daemon/engines.ts';
+import type { EngineContext } from '../types.ts';
 
 export type OciCode =
   | 'BLOB_UNKNOWN'

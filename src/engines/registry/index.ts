@@ -1,6 +1,6 @@
 // The registry engine: serves the OCI distribution API under /v2/ on the edge's port and collects unreferenced blobs.
 import { typeFilter } from '../../core/events.ts';
-import type { Engine, EngineContext } from '../../daemon/engines.ts';
+import type { Engine, EngineContext } from '../types.ts';
 import { GarbageCollector } from './gc.ts';
 import type { RegistryContext } from './http.ts';
 import { registryMount } from './routes.ts';
