@@ -155,3 +155,18 @@ test('an empty file and a non-mapping top level are clear errors', () => {
   problemAt(yaml('- make', '- test'), '(top level)', { line: 1, column: 1 }, { found: 'a list of 2', expected: /mapping/ });
   problemAt('just text\n', '(top level)', { line: 1, column: 1 }, { found: '"just text"' });
 });
+
+test('a second YAML document is a problem at its start', () => {
+  problemAt(yaml('version: 0.2', '---', 'version: 0.2'), '(yaml)', { line: 2, column: 1 }, { found: 'a second YAML document (---)' });
+});
+
+test('anchors and aliases are followed', () => {
+  const spec = readBuildspec(
+    yaml('version: 0.2', 'phases:', '  build:', '    commands: [make]', '    finally: &cleanup', '      - rm -rf tmp', '  post_build:', '    commands: *cleanup'),
+  );
+  assert.deepEqual(spec.phases.post_build?.commands, ['rm -rf tmp']);
+});
+
+test('keys are case-sensitive, with the right spelling suggested', () => {
+  problemAt(yaml('Version: 0.2'), 'Version', { line: 1, column: 1 }, { suggestion: 'did you mean version?' });
+});

@@ -68,7 +68,9 @@ export function readBuildspec(source: string, file = 'buildspec.yml'): Buildspec
 
   for (const err of doc.errors) {
     const { line, col } = lc.linePos(err.pos[0]);
-    problems.add({ file, line, column: col, field: '(yaml)', found: `a YAML error: ${err.message.split('\n')[0]}`, expected: 'valid YAML' });
+    const found = err.code === 'MULTIPLE_DOCS' ? 'a second YAML document (---)' : `a YAML error: ${err.message.split('\n')[0]}`;
+    const expected = err.code === 'MULTIPLE_DOCS' ? 'one buildspec document per file' : 'valid YAML';
+    problems.add({ file, line, column: col, field: '(yaml)', found, expected });
   }
   if (problems.size > 0) fail_();
 
