@@ -5,6 +5,8 @@ export type Shape =
   | { readonly kind: 'integer' }
   | { readonly kind: 'boolean' }
   | { readonly kind: 'map' }
+  /** Any value; the caller checks it (e.g. appspec's version, 0.0 as a number or a string). */
+  | { readonly kind: 'any' }
   | { readonly kind: 'list'; readonly member: Shape }
   | { readonly kind: 'structure'; readonly members: Readonly<Record<string, Shape>>; readonly required: readonly string[] };
 

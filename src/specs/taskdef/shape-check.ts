@@ -19,7 +19,12 @@ export function checkShape(value: unknown, shape: Shape, path: Path, r: Reporter
       }
       return;
     case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) r.add(path, 'an integer', { found: value });
+      if (typeof value !== 'number' || !Number.isInteger(value)) {
+        const quoted = typeof value === 'string' && /^\d+$/.test(value.trim());
+        r.add(path, 'an integer', { found: value, ...(quoted ? { suggestion: `write ${value.trim()} without quotes` } : {}) });
+      }
+      return;
+    case 'any':
       return;
     case 'boolean':
       if (typeof value !== 'boolean') r.add(path, 'true or false', { found: value });
