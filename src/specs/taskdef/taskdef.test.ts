@@ -227,3 +227,45 @@ test('the API form has no file and no positions, and throws ClientException', ()
   assert.deepEqual(ps, [{ field: 'containerDefinitions[0].image', found: 'nothing', expected: 'an image (image is required)' }]);
   assert.throws(() => assertTaskDefinition({ family: 'a' }), (e: unknown) => isSlipwayError(e) && e.code === 'ClientException');
 });
+
+test('links work only with bridge networking', () => {
+  const p = only(fargate({ links: ['db'] }));
+  assert.deepEqual([p.field, p.found, p.expected], ['containerDefinitions[0].links', 'a list of 1', 'no links with networkMode awsvpc (links work only with bridge)']);
+});
+
+test('EC2 task cpu is 128–10240 units; container cpu adds up to at most the task cpu', () => {
+  const ec2 = (cpu: string, containerCpu: number) =>
+    JSON.stringify({ family: 'a', cpu, memory: '512', containerDefinitions: [{ name: 'w', image: 'x', cpu: containerCpu }] });
+  assert.deepEqual(
+    [only(ec2('64', 0)).field, only(ec2('64', 0)).expected],
+    ['cpu', 'between 128 and 10240 CPU units'],
+  );
+  const sum = only(ec2('256', 512));
+  assert.deepEqual([sum.field, sum.found, sum.expected], ['containerDefinitions', '512 units in all', 'container cpu adding up to at most the task cpu (256 units)']);
+});
+
+test('startTimeout and stopTimeout are not negative', () => {
+  const ps = problemsOf(JSON.stringify({ family: 'a', memory: '512', containerDefinitions: [{ name: 'w', image: 'x', startTimeout: -1, stopTimeout: -1 }] }));
+  assert.deepEqual(ps.map((p) => [p.field, p.expected]), [
+    ['containerDefinitions[0].startTimeout', 'a number of seconds, 0 or more'],
+    ['containerDefinitions[0].stopTimeout', 'a number of seconds, 0 or more'],
+  ]);
+});
+
+test('duplicate JSON keys are an error with a position', () => {
+  const p = problemsOf('{\n  "family": "a",\n  "family": "b",\n  "containerDefinitions": []\n}')[0]!;
+  assert.deepEqual([p.field, p.line], ['(document)', 3]);
+  assert.match(p.found ?? '', /unique/);
+});
+
+test('placeholders: every distinct token, in order', () => {
+  const { placeholders } = readTaskDefinition(
+    fargate({ image: '<IMAGE1_NAME>', environment: [{ name: 'SIDE', value: '<IMAGE2_NAME>' }] }, {}, [{ name: 'side', image: '<IMAGE2_NAME>', essential: false }]),
+  );
+  assert.deepEqual(placeholders, ['<IMAGE1_NAME>', '<IMAGE2_NAME>']);
+});
+
+test('YAML task definitions read too (the parser reads both)', () => {
+  const { input } = readTaskDefinition('family: a\nmemory: "512"\ncontainerDefinitions:\n  - name: w\n    image: nginx\n', 'taskdef.yaml');
+  assert.equal(input.containerDefinitions?.[0]?.name, 'w');
+});

@@ -115,6 +115,9 @@ function checkTask(td: Record<string, unknown>, r: Reporter): void {
     checkMemory(d, at, fargate, taskMemory, r);
     cpuSum += int(d['cpu']) ?? 0;
     checkPorts(d, at, networkMode, r);
+    if (Array.isArray(d['links']) && d['links'].length > 0 && networkMode !== 'bridge') {
+      r.add([...at, 'links'], `no links with networkMode ${networkMode} (links work only with bridge)`, { found: d['links'] });
+    }
     checkHealthCheck(d, at, r);
     checkDependsOn(d, at, essentialByName, r);
     const stop = int(d['stopTimeout']);
