@@ -170,3 +170,20 @@ test('anchors and aliases are followed', () => {
 test('keys are case-sensitive, with the right spelling suggested', () => {
   problemAt(yaml('Version: 0.2'), 'Version', { line: 1, column: 1 }, { suggestion: 'did you mean version?' });
 });
+
+test('merge keys (<<: *anchor) fill in keys the mapping does not set itself', () => {
+  const spec = readBuildspec(
+    yaml(
+      'version: 0.2',
+      'phases:',
+      '  pre_build: &base',
+      '    on-failure: ABORT',
+      '    commands: [echo base]',
+      '  build:',
+      '    <<: *base',
+      '    commands: [make]',
+    ),
+  );
+  assert.deepEqual(spec.phases.build, { onFailure: { mode: 'ABORT' }, commands: ['make'], finally: [] });
+  problemAt(yaml('version: 0.2', 'phases:', '  build:', '    <<: [a]', '    commands: [make]'), 'phases.build.<<', { line: 4, column: 10 }, { found: '"a"' });
+});

@@ -1,6 +1,6 @@
 // Walks yaml nodes with their positions: typed reads of maps, lists and scalars that record problems instead of throwing.
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
-import type { Document, LineCounter, Node } from 'yaml';
+import type { Document, LineCounter, Node, Pair } from 'yaml';
 import type { Problem, Problems } from '../../core/errors.ts';
 import { describeValue } from '../../core/errors.ts';
 import { didYouMean } from './near.ts';
@@ -76,6 +76,7 @@ export function mapping(
   }
   const out = new Map<string, Field>();
   const firstLine = new Map<string, number | undefined>();
+  const merged: Pair[] = [];
   for (const pair of f.node.items) {
     const keyNode = deref(ctx, pair.key);
     if (keyNode === null || !isScalar(keyNode) || typeof keyNode.value === 'object') {
@@ -86,6 +87,10 @@ export function mapping(
       continue;
     }
     const key = typeof keyNode.value === 'string' ? keyNode.value : (keyNode.source ?? JSON.stringify(keyNode.value));
+    if (key === MERGE && keyNode.type === 'PLAIN') {
+      merged.push(...mergeSources(ctx, child(f.path, MERGE), keyNode, deref(ctx, pair.value)));
+      continue;
+    }
     const path = child(f.path, key);
     if (firstLine.has(key)) {
       const line = firstLine.get(key);
@@ -97,16 +102,43 @@ export function mapping(
       continue;
     }
     firstLine.set(key, position(ctx, keyNode).line);
+    accept(key, path, keyNode, pair.value);
+  }
+  // Merged keys (`<<: *anchor`) fill in only what the mapping does not set itself; the first source wins.
+  for (const pair of merged) {
+    const keyNode = deref(ctx, pair.key);
+    if (keyNode === null || !isScalar(keyNode) || typeof keyNode.value !== 'string') continue;
+    if (firstLine.has(keyNode.value)) continue;
+    firstLine.set(keyNode.value, position(ctx, keyNode).line);
+    accept(keyNode.value, child(f.path, keyNode.value), keyNode, pair.value);
+  }
+  return out;
+
+  function accept(key: string, path: string, keyNode: Node, value: unknown): void {
     if (allowed !== undefined && !allowed.includes(key)) {
-      const allowedText = allowed.map((k) => k).join(', ');
       report(ctx, path, keyNode, {
         found: `unknown key "${key}"`,
-        expected: `one of ${allowedText}`,
+        expected: `one of ${allowed.join(', ')}`,
         suggestion: unknownHint?.(key) ?? didYouMean(key, allowed),
       });
+      return;
+    }
+    out.set(key, { path, node: deref(ctx, value), at: keyNode });
+  }
+}
+
+const MERGE = '<<';
+
+/** The pairs a merge key brings in: from one mapping or a list of mappings. */
+function mergeSources(ctx: Ctx, path: string, keyNode: Node, value: Node | null): Pair[] {
+  const sources = value !== null && isSeq(value) ? value.items.map((i) => deref(ctx, i)) : [value];
+  const out: Pair[] = [];
+  for (const source of sources) {
+    if (source === null || !isMap(source)) {
+      report(ctx, path, source ?? keyNode, { found: describeNode(source), expected: 'a mapping or alias of one to merge (<<: *anchor)' });
       continue;
     }
-    out.set(key, { path, node: deref(ctx, pair.value), at: keyNode });
+    out.push(...source.items);
   }
   return out;
 }
