@@ -186,3 +186,10 @@ test('findAppSpecFile finds the file or points at a near name', () => {
   assert.equal(findAppSpecFile(['README.md']).problem?.suggestion, undefined);
   assert.deepEqual(findAppSpecFile(['appspec.json'], 'appspec.json'), { name: 'appspec.json' });
 });
+
+test('hooks: an event at most once; Hooks is a list, not a map', () => {
+  const dup = only(base('', 'Hooks:\n  - AfterInstall: a\n  - AfterInstall: b\n'));
+  assert.deepEqual([dup.field, dup.line, dup.column, dup.expected], ['Hooks[1].AfterInstall', 12, 5, 'each event at most once (Hooks[0] is also AfterInstall)']);
+  const map = only(base('', 'Hooks:\n  AfterInstall: a\n'));
+  assert.deepEqual([map.field, map.found, map.expected], ['Hooks', 'an object', 'a list']);
+});
