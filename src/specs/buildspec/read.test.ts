@@ -187,3 +187,7 @@ test('merge keys (<<: *anchor) fill in keys the mapping does not set itself', ()
   assert.deepEqual(spec.phases.build, { onFailure: { mode: 'ABORT' }, commands: ['make'], finally: [] });
   problemAt(yaml('version: 0.2', 'phases:', '  build:', '    <<: [a]', '    commands: [make]'), 'phases.build.<<', { line: 4, column: 10 }, { found: '"a"' });
 });
+
+test('an alias to an unknown anchor is a problem at the alias', () => {
+  problemAt(yaml('version: 0.2', 'env: *defaults'), '(yaml)', { line: 2, column: 6 }, { found: 'an alias *defaults with no anchor' });
+});

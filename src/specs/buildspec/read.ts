@@ -1,5 +1,5 @@
 // Reads a CodeBuild buildspec with AWS's rules: a typed, normalised Buildspec, or one InvalidBuildspec error listing every problem.
-import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, visit } from 'yaml';
 import { Problems } from '../../core/errors.ts';
 import { readArtifacts, readCache, readReports } from './artifacts.ts';
 import { readBatch } from './batch.ts';
@@ -72,6 +72,14 @@ export function readBuildspec(source: string, file = 'buildspec.yml'): Buildspec
     const expected = err.code === 'MULTIPLE_DOCS' ? 'one buildspec document per file' : 'valid YAML';
     problems.add({ file, line, column: col, field: '(yaml)', found, expected });
   }
+  // yaml leaves an alias to an unknown anchor unresolved rather than failing the parse.
+  visit(doc, {
+    Alias(_key, alias) {
+      if (alias.resolve(doc) !== undefined) return;
+      const { line, col } = lc.linePos(alias.range?.[0] ?? 0);
+      problems.add({ file, line, column: col, field: '(yaml)', found: `an alias *${alias.source} with no anchor`, expected: `an anchor &${alias.source} defined earlier in the file` });
+    },
+  });
   if (problems.size > 0) fail_();
 
   const root = deref(ctx, doc.contents);

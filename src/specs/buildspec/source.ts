@@ -1,5 +1,5 @@
 // Walks yaml nodes with their positions: typed reads of maps, lists and scalars that record problems instead of throwing.
-import { isAlias, isMap, isScalar, isSeq } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq } from 'yaml';
 import type { Document, LineCounter, Node, Pair } from 'yaml';
 import type { Problem, Problems } from '../../core/errors.ts';
 import { describeValue } from '../../core/errors.ts';
@@ -80,7 +80,7 @@ export function mapping(
   for (const pair of f.node.items) {
     const keyNode = deref(ctx, pair.key);
     if (keyNode === null || !isScalar(keyNode) || typeof keyNode.value === 'object') {
-      report(ctx, f.path === '' ? '(top level)' : f.path, keyNode ?? f.node, {
+      report(ctx, f.path === '' ? '(top level)' : f.path, keyNode ?? (isNode(pair.key) ? pair.key : f.node), {
         found: `a key that is ${describeNode(keyNode)}`,
         expected: 'plain text keys',
       });
