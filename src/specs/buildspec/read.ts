@@ -57,7 +57,7 @@ export function readBuildspec(source: string, file = 'buildspec.yml'): Buildspec
   const doc = parseDocument(source, { lineCounter: lc, keepSourceTokens: true, uniqueKeys: false, prettyErrors: false });
   const problems = new Problems();
   const ctx: Ctx = { file, lc, doc, problems };
-  const fail_ = (): never => {
+  const throwProblems = (): never => {
     // Report in file order, whatever order the sections were checked in.
     const sorted = new Problems();
     const byPlace = [...problems.items].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
@@ -80,20 +80,20 @@ export function readBuildspec(source: string, file = 'buildspec.yml'): Buildspec
       problems.add({ file, line, column: col, field: '(yaml)', found: `an alias *${alias.source} with no anchor`, expected: `an anchor &${alias.source} defined earlier in the file` });
     },
   });
-  if (problems.size > 0) fail_();
+  if (problems.size > 0) throwProblems();
 
   const root = deref(ctx, doc.contents);
   const top: Field = { path: '', node: root, at: null };
   if (root === null) {
     problems.add({ file, line: 1, column: 1, field: '(file)', found: 'an empty file (no YAML content)', expected: 'a buildspec mapping starting with version: 0.2' });
-    fail_();
+    throwProblems();
   }
   if (!isMap(root)) {
     report(ctx, '(top level)', root, { found: describeNode(root), expected: 'a buildspec mapping starting with version: 0.2' });
-    fail_();
+    throwProblems();
   }
   const m = mapping(ctx, top, 'a buildspec mapping with version, phases, artifacts …', TOP_KEYS, topLevelHint);
-  if (m === undefined) fail_();
+  if (m === undefined) throwProblems();
   const keys = m ?? new Map<string, Field>();
 
   const version = readVersion(ctx, top, keys.get('version'));
@@ -112,7 +112,7 @@ export function readBuildspec(source: string, file = 'buildspec.yml'): Buildspec
   const cacheField = keys.get('cache');
   const cache = cacheField === undefined ? undefined : readCache(ctx, cacheField);
 
-  if (problems.size > 0 || version === undefined) fail_();
+  if (problems.size > 0 || version === undefined) throwProblems();
   return {
     file,
     version: version ?? '0.2',
