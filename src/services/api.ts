@@ -2,7 +2,8 @@
 import { codecommitService } from './codecommit/index.ts';
 import { ecrService } from './ecr/index.ts';
 import { iamService } from './iam/index.ts';
+import { secretsmanagerService } from './secretsmanager/index.ts';
 import { ssmService } from './ssm/index.ts';
 import type { ServiceDefinition } from './types.ts';
 
-export const services: readonly ServiceDefinition[] = [ssmService, ecrService, codecommitService, iamService];
+export const services: readonly ServiceDefinition[] = [ssmService, ecrService, codecommitService, iamService, secretsmanagerService];
