@@ -2,8 +2,9 @@
 import { codecommitService } from './codecommit/index.ts';
 import { ecrService } from './ecr/index.ts';
 import { iamService } from './iam/index.ts';
+import { logsService } from './logs/index.ts';
 import { secretsmanagerService } from './secretsmanager/index.ts';
 import { ssmService } from './ssm/index.ts';
 import type { ServiceDefinition } from './types.ts';
 
-export const services: readonly ServiceDefinition[] = [ssmService, ecrService, codecommitService, iamService, secretsmanagerService];
+export const services: readonly ServiceDefinition[] = [ssmService, ecrService, codecommitService, iamService, logsService, secretsmanagerService];

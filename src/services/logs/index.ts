@@ -1,0 +1,26 @@
+// CloudWatch Logs' registry: its wire identity and every operation Slipway implements, listed explicitly.
+import { op, type ServiceDefinition } from '../types.ts';
+import { filterLogEvents, getLogEvents, putLogEvents } from './log-events.ts';
+import { createLogGroup, createLogStream, deleteLogGroup, describeLogGroups, describeLogStreams, logsMigrations } from './log-groups.ts';
+
+export { appendLogEvents, type LogEventInput } from './log-events.ts';
+
+export const logsService: ServiceDefinition = {
+  name: 'logs',
+  model: 'logs.2014-03-28',
+  protocol: 'json',
+  jsonVersion: '1.1',
+  targetPrefix: 'Logs_20140328',
+  signingName: 'logs',
+  migrations: logsMigrations,
+  operations: {
+    CreateLogGroup: op(createLogGroup),
+    DescribeLogGroups: op(describeLogGroups),
+    DeleteLogGroup: op(deleteLogGroup),
+    CreateLogStream: op(createLogStream),
+    DescribeLogStreams: op(describeLogStreams),
+    PutLogEvents: op(putLogEvents),
+    GetLogEvents: op(getLogEvents),
+    FilterLogEvents: op(filterLogEvents),
+  },
+};
