@@ -1,4 +1,6 @@
 // CloudWatch Logs' registry: its wire identity and every operation Slipway implements, listed explicitly.
+// The subset build and task logs need. Not yet: retention policies, DeleteLogStream, tags, metric and subscription
+// filters, Logs Insights queries, Live Tail; filter patterns are text-only (see filter-pattern.ts).
 import { op, type ServiceDefinition } from '../types.ts';
 import { filterLogEvents, getLogEvents, putLogEvents } from './log-events.ts';
 import { createLogGroup, createLogStream, deleteLogGroup, describeLogGroups, describeLogStreams, logsMigrations } from './log-groups.ts';

@@ -183,6 +183,20 @@ function decodeCursor(token: string): Cursor {
   return { direction: match[1] === 'f' ? 'f' : 'b', timestamp: Number(match[2]), id: Number(match[3]) };
 }
 
+/** AWS pages hold at most 1 MB of events (counted like PutLogEvents batches); one event always fits. */
+const MAX_PAGE_BYTES = 1_048_576;
+
+function withinPageBytes<T>(items: readonly T[], message: (item: T) => string): T[] {
+  let bytes = 0;
+  const out: T[] = [];
+  for (const item of items) {
+    bytes += Buffer.byteLength(message(item)) + EVENT_OVERHEAD_BYTES;
+    if (bytes > MAX_PAGE_BYTES && out.length > 0) break;
+    out.push(item);
+  }
+  return out;
+}
+
 function toOutputEvent(row: Row): OutputLogEvent {
   return { timestamp: num(row, 'timestamp'), message: str(row, 'message'), ingestionTime: num(row, 'ingestion_time') };
 }
@@ -219,13 +233,15 @@ export function getLogEvents(input: GetLogEventsRequest, ctx: OperationContext):
     where.push(forward ? '(timestamp > ? OR (timestamp = ? AND id > ?))' : '(timestamp < ? OR (timestamp = ? AND id < ?))');
     params.push(cursor.timestamp, cursor.timestamp, cursor.id);
   }
-  const rows = ctx.store.all(
+  const read = ctx.store.all(
     `SELECT * FROM logs_events WHERE ${where.join(' AND ')} ORDER BY timestamp ${forward ? 'ASC' : 'DESC'}, id ${forward ? 'ASC' : 'DESC'} LIMIT ?`,
     group,
     stream,
     ...params,
     limit,
   );
+  // Rows are in reading order here, so the cap keeps the events nearest the starting point.
+  const rows = withinPageBytes(read, (row) => str(row, 'message'));
   if (!forward) rows.reverse();
 
   const first = rows[0];
@@ -315,10 +331,13 @@ export function filterLogEvents(input: FilterLogEventsRequest, ctx: OperationCon
   const events: FilteredLogEvent[] = [];
   let more = false;
   let lastRow: Row | undefined;
+  let bytes = 0;
   // The pattern is matched here rather than in SQL, so reading stops one match past the page to learn if more exist.
   for (const row of statement.iterate(...params)) {
-    if (!matchesFilter(pattern, str(row, 'message'))) continue;
-    if (events.length === limit) {
+    const message = str(row, 'message');
+    if (!matchesFilter(pattern, message)) continue;
+    bytes += Buffer.byteLength(message) + EVENT_OVERHEAD_BYTES;
+    if (events.length === limit || (bytes > MAX_PAGE_BYTES && events.length > 0)) {
       more = true;
       break;
     }
@@ -326,7 +345,7 @@ export function filterLogEvents(input: FilterLogEventsRequest, ctx: OperationCon
     events.push({
       logStreamName: str(row, 'stream_name'),
       timestamp: num(row, 'timestamp'),
-      message: str(row, 'message'),
+      message,
       ingestionTime: num(row, 'ingestion_time'),
       eventId: String(num(row, 'id')),
     });

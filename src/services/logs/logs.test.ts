@@ -351,6 +351,26 @@ test('appendLogEvents creates the group and stream, stores the batch and publish
   assert.throws(() => appendLogEvents(t.daemon, 'bad name!', 's', []), /InvalidParameter|validation error/);
 });
 
+test('pages stop at 1 MB of events in GetLogEvents and FilterLogEvents; paging still reaches every event', async () => {
+  const big = (c: string): string => c.repeat(400 * 1024);
+  appendLogEvents(t.daemon, '/big/pages', 's', [
+    { timestamp: BASE, message: big('a') },
+    { timestamp: BASE + 1, message: big('b') },
+    { timestamp: BASE + 2, message: big('c') },
+  ]);
+  const head = await logs.send(new GetLogEventsCommand({ logGroupName: '/big/pages', logStreamName: 's', startFromHead: true }));
+  assert.deepEqual(head.events?.map((e) => e.message?.[0]), ['a', 'b']);
+  const rest = await logs.send(new GetLogEventsCommand({ logGroupName: '/big/pages', logStreamName: 's', nextToken: head.nextForwardToken }));
+  assert.deepEqual(rest.events?.map((e) => e.message?.[0]), ['c']);
+  const tail = await logs.send(new GetLogEventsCommand({ logGroupName: '/big/pages', logStreamName: 's' }));
+  assert.deepEqual(tail.events?.map((e) => e.message?.[0]), ['b', 'c']);
+  const filtered = await logs.send(new FilterLogEventsCommand({ logGroupName: '/big/pages' }));
+  assert.deepEqual(filtered.events?.map((e) => e.message?.[0]), ['a', 'b']);
+  const more = await logs.send(new FilterLogEventsCommand({ logGroupName: '/big/pages', nextToken: filtered.nextToken }));
+  assert.deepEqual(more.events?.map((e) => e.message?.[0]), ['c']);
+  assert.equal(more.nextToken, undefined);
+});
+
 test('invalid names are InvalidParameterException listing every problem', async () => {
   const res = await callJson(t.endpoint, 'Logs_20140328.CreateLogStream', { logGroupName: 'bad name!', logStreamName: 'a:b' });
   assert.equal(res.status, 400);
