@@ -398,27 +398,19 @@ interface Filter {
 /** AWS's filters: prefix matches (description case-insensitive), a leading '!' negates; values of one filter OR, filters AND. */
 function matches(row: Row, filter: Filter): boolean {
   const tags = JSON.parse(str(row, 'tags')) as Tag[];
-  const candidates = (key: string): string[] => {
-    switch (key) {
-      case 'name':
-        return [str(row, 'name')];
-      case 'description':
-        return [str(row, 'description').toLowerCase()];
-      case 'tag-key':
-        return tags.map((t) => t.Key ?? '');
-      case 'tag-value':
-        return tags.map((t) => t.Value ?? '');
-      case 'all':
-        return [str(row, 'name'), str(row, 'description').toLowerCase(), ...tags.map((t) => t.Key ?? ''), ...tags.map((t) => t.Value ?? '')];
-      default:
-        return [];
-    }
+  const fields: Readonly<Record<string, readonly string[]>> = {
+    name: [str(row, 'name')],
+    description: [str(row, 'description')],
+    'tag-key': tags.map((t) => t.Key ?? ''),
+    'tag-value': tags.map((t) => t.Value ?? ''),
   };
+  const keys = filter.key === 'all' ? Object.keys(fields) : [filter.key];
   return filter.values.some((raw) => {
     const negate = raw.startsWith('!');
     const value = negate ? raw.slice(1) : raw;
-    const prefix = filter.key === 'description' ? value.toLowerCase() : value;
-    const hit = candidates(filter.key).some((c) => c.startsWith(prefix) || (filter.key === 'all' && c.startsWith(value.toLowerCase())));
+    const hit = keys.some((key) =>
+      (fields[key] ?? []).some((c) => (key === 'description' ? c.toLowerCase().startsWith(value.toLowerCase()) : c.startsWith(value))),
+    );
     return negate ? !hit : hit;
   });
 }

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -170,6 +175,10 @@ test('ListSecrets pages through secrets, filters by name prefix and hides planne
   await sm.send(new DeleteSecretCommand({ SecretId: 'list/item-4' }));
   const visible = await sm.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: ['list/'] }] }));
   assert.equal(visible.SecretList?.length, 4);
+  const negated = await sm.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: ['list/'] }, { Key: 'tag-value', Values: ['!even'] }] }));
+  assert.deepEqual(negated.SecretList?.map((s) => s.Name), ['list/item-1', 'list/item-3']);
+  const anyField = await sm.send(new ListSecretsCommand({ Filters: [{ Key: 'all', Values: ['odd'] }] }));
+  assert.deepEqual(anyField.SecretList?.map((s) => s.Name), ['list/item-1', 'list/item-3']);
   const all = await sm.send(new ListSecretsCommand({ IncludePlannedDeletion: true, Filters: [{ Key: 'name', Values: ['list/'] }], SortOrder: 'desc' }));
   assert.equal(all.SecretList?.[0]?.Name, 'list/item-4');
   assert.ok(all.SecretList?.[0]?.DeletedDate instanceof Date);
@@ -259,4 +268,50 @@ test('events record changes without secret values', async () => {
   const rows = t.daemon.store.all("SELECT type, detail FROM events WHERE type LIKE 'secretsmanager.%'");
   assert.ok(rows.some((r) => r['type'] === 'secretsmanager.secret.created'));
   for (const r of rows) assert.ok(!String(r['detail']).includes('never-in-events'));
+});
+
+test('secrets, versions and stages survive a daemon restart', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'slipway-sm-restart-'));
+  try {
+    const first = await startTestDaemon({ dataDir });
+    const c1 = new SecretsManagerClient({ endpoint: first.endpoint, region: 'us-east-1', credentials: first.credentials });
+    const created = await c1.send(new CreateSecretCommand({ Name: 'durable', SecretString: 'durable-one', ClientRequestToken: token(51) }));
+    await c1.send(new PutSecretValueCommand({ SecretId: 'durable', SecretString: 'durable-two', ClientRequestToken: token(52) }));
+    c1.destroy();
+    await first.stop();
+    const second = await startTestDaemon({ dataDir });
+    const c2 = new SecretsManagerClient({ endpoint: second.endpoint, region: 'us-east-1', credentials: second.credentials });
+    try {
+      const got = await c2.send(new GetSecretValueCommand({ SecretId: created.ARN }));
+      assert.equal(got.SecretString, 'durable-two');
+      assert.equal((await c2.send(new GetSecretValueCommand({ SecretId: 'durable', VersionStage: 'AWSPREVIOUS' }))).VersionId, token(51));
+      // A fresh daemon masks a value as soon as it is read again.
+      assert.equal(second.daemon.masker.mask('durable-two'), '****');
+    } finally {
+      c2.destroy();
+      await second.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('the AWS CLI creates and reads a secret through --endpoint-url', async (ctx) => {
+  const exec = promisify(execFile);
+  try {
+    await exec('aws', ['--version']);
+  } catch {
+    ctx.skip('aws CLI not installed');
+    return;
+  }
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIASLIPWAYTEST', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
+  const cli = async (...args: string[]): Promise<Record<string, unknown>> =>
+    JSON.parse((await exec('aws', ['--endpoint-url', t.endpoint, 'secretsmanager', ...args, '--output', 'json'], { env })).stdout) as Record<string, unknown>;
+  const created = await cli('create-secret', '--name', 'cli/secret', '--secret-string', '{"token":"from-cli-123"}');
+  assert.match(String(created['ARN']), /:secret:cli\/secret-[A-Za-z0-9]{6}$/);
+  const got = await cli('get-secret-value', '--secret-id', String(created['ARN']));
+  assert.equal(got['SecretString'], '{"token":"from-cli-123"}');
+  assert.deepEqual(got['VersionStages'], ['AWSCURRENT']);
+  const described = await cli('describe-secret', '--secret-id', 'cli/secret');
+  assert.equal(described['Name'], 'cli/secret');
 });
