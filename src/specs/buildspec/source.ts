@@ -3,7 +3,7 @@ import { isAlias, isMap, isNode, isScalar, isSeq } from 'yaml';
 import type { Document, LineCounter, Node, Pair } from 'yaml';
 import type { Problem, Problems } from '../../core/errors.ts';
 import { describeValue } from '../../core/errors.ts';
-import { didYouMean } from './near.ts';
+import { didYouMean } from '../near-name.ts';
 
 export interface Ctx {
   readonly file: string;

@@ -1,4 +1,5 @@
 // Parses a user file (YAML or JSON) keeping positions, and collects problems that point at file:line:column.
+import { nearName as sharedNearName } from '../near-name.ts';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import { describeValue } from '../../core/errors.ts';
@@ -112,36 +113,9 @@ export class Reporter {
   }
 }
 
-/** The closest candidate by edit distance (case-insensitive), when it is close enough to be a likely typo. */
+/** Task definitions and appspecs allow two edits even for short names (`portMapping`, `essentail`). */
 export function nearName(name: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  const lower = name.toLowerCase();
-  for (const c of candidates) {
-    const d = distance(lower, c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  const limit = Math.max(2, Math.floor(name.length / 3));
-  return bestDistance <= limit ? best : undefined;
-}
-
-/** Damerau (optimal string alignment) distance: a swapped pair of letters counts as one edit. */
-function distance(a: string, b: string): number {
-  const d: number[][] = [];
-  for (let i = 0; i <= a.length; i++) d.push([i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
+  return sharedNearName(name, candidates, { minLimit: 2 });
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
