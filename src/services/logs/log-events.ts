@@ -137,31 +137,37 @@ export function putLogEvents(input: PutLogEventsRequest, ctx: OperationContext):
     throw invalidParameter(`Log event batch is ${size} bytes (messages in UTF-8 plus 26 bytes per event); expected at most ${MAX_BATCH_BYTES}`);
   }
 
-  // Events outside 14 days back .. 2 hours ahead are rejected while the rest are stored; the batch is sorted,
-  // so the rejected ones sit at its two ends.
-  const now = ctx.clock.now();
-  let tooOldEnd = 0;
-  while (tooOldEnd < events.length && (events[tooOldEnd]?.timestamp ?? 0) < now - 14 * DAY) tooOldEnd++;
-  let tooNewStart = events.length;
-  while (tooNewStart > tooOldEnd && (events[tooNewStart - 1]?.timestamp ?? 0) > now + 2 * HOUR) tooNewStart--;
-  const accepted = events.slice(tooOldEnd, tooNewStart);
-  const span = accepted.length === 0 ? 0 : (accepted.at(-1)?.timestamp ?? 0) - (accepted[0]?.timestamp ?? 0);
-  if (span > DAY) {
-    throw invalidParameter('The batch of log events in a single PutLogEvents request cannot span more than 24 hours.');
-  }
-  const rejected: RejectedLogEventsInfo = {
-    ...(tooOldEnd > 0 ? { tooOldLogEventEndIndex: tooOldEnd } : {}),
-    ...(tooNewStart < events.length ? { tooNewLogEventStartIndex: tooNewStart } : {}),
-  };
-
-  const lastId = ctx.store.tx(() => {
+  // Events outside 14 days back (or the group's retention) .. 2 hours ahead are rejected while the rest are
+  // stored; the batch is sorted, so the rejected ones sit at its two ends.
+  return ctx.store.tx(() => {
     requireStream(ctx, group, stream);
-    return insertBatch(ctx, group, stream, accepted);
+    const retention = ctx.store.get('SELECT retention_days FROM logs_groups WHERE name = ?', group)?.['retention_days'];
+    const retentionDays = retention === null || retention === undefined ? undefined : Number(retention);
+    const now = ctx.clock.now();
+    let tooOldEnd = 0;
+    while (tooOldEnd < events.length && (events[tooOldEnd]?.timestamp ?? 0) < now - 14 * DAY) tooOldEnd++;
+    let expiredEnd = tooOldEnd;
+    if (retentionDays !== undefined) {
+      while (expiredEnd < events.length && (events[expiredEnd]?.timestamp ?? 0) < now - retentionDays * DAY) expiredEnd++;
+    }
+    let tooNewStart = events.length;
+    while (tooNewStart > expiredEnd && (events[tooNewStart - 1]?.timestamp ?? 0) > now + 2 * HOUR) tooNewStart--;
+    const accepted = events.slice(expiredEnd, tooNewStart);
+    const span = accepted.length === 0 ? 0 : (accepted.at(-1)?.timestamp ?? 0) - (accepted[0]?.timestamp ?? 0);
+    if (span > DAY) {
+      throw invalidParameter('The batch of log events in a single PutLogEvents request cannot span more than 24 hours.');
+    }
+    const rejected: RejectedLogEventsInfo = {
+      ...(tooOldEnd > 0 ? { tooOldLogEventEndIndex: tooOldEnd } : {}),
+      ...(expiredEnd > tooOldEnd ? { expiredLogEventEndIndex: expiredEnd } : {}),
+      ...(tooNewStart < events.length ? { tooNewLogEventStartIndex: tooNewStart } : {}),
+    };
+    const lastId = insertBatch(ctx, group, stream, accepted);
+    return {
+      nextSequenceToken: String(lastId).padStart(20, '0'),
+      ...(Object.keys(rejected).length > 0 ? { rejectedLogEventsInfo: rejected } : {}),
+    };
   });
-  return {
-    nextSequenceToken: String(lastId).padStart(20, '0'),
-    ...(Object.keys(rejected).length > 0 ? { rejectedLogEventsInfo: rejected } : {}),
-  };
 }
 
 /** A position between two events of a stream: `f` reads the events after (timestamp, id), `b` those before it. */

@@ -3,12 +3,15 @@ import type {
   CreateLogGroupRequest,
   CreateLogStreamRequest,
   DeleteLogGroupRequest,
+  DeleteLogStreamRequest,
+  DeleteRetentionPolicyRequest,
   DescribeLogGroupsRequest,
   DescribeLogGroupsResponse,
   DescribeLogStreamsRequest,
   DescribeLogStreamsResponse,
   LogGroup,
   LogStream,
+  PutRetentionPolicyRequest,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { SlipwayError } from '../../core/errors.ts';
 import { arn, parseArn } from '../../core/ids.ts';
@@ -44,6 +47,10 @@ export const logsMigrations: readonly Migration[] = [
     -- The id breaks timestamp ties, so events with equal timestamps keep their ingestion order.
     CREATE INDEX logs_events_stream_time ON logs_events(group_name, stream_name, timestamp, id);
     CREATE INDEX logs_events_group_time ON logs_events(group_name, timestamp, id);`,
+  },
+  {
+    id: 'logs/002-retention',
+    sql: 'ALTER TABLE logs_groups ADD COLUMN retention_days INTEGER',
   },
 ];
 
@@ -145,6 +152,7 @@ function toLogGroup(row: Row, ctx: ServiceContext): LogGroup {
   return {
     logGroupName: name,
     creationTime: num(row, 'creation_time'),
+    ...(row['retention_days'] === null ? {} : { retentionInDays: num(row, 'retention_days') }),
     metricFilterCount: 0,
     arn: `${groupArnText}:*`,
     logGroupArn: groupArnText,
@@ -288,4 +296,61 @@ export function describeLogStreams(input: DescribeLogStreamsRequest, ctx: Operat
     logStreams: rows.slice(0, limit).map((row) => toLogStream(row, ctx)),
     ...(more ? { nextToken: encodeOffset(offset + limit) } : {}),
   };
+}
+
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/**
+ * Retention is recorded, reported and applied to incoming events (PutLogEvents rejects older ones as expired);
+ * events already stored are not purged as they age.
+ */
+export function putRetentionPolicy(input: PutRetentionPolicyRequest, ctx: OperationContext): Record<string, never> {
+  const r = new InputReader(input);
+  const name = r.string('logGroupName', { ...GROUP_NAME, required: true });
+  const days = r.integer('retentionInDays', { required: true });
+  finish(r);
+  if (name === undefined || days === undefined) throw new Error('unreachable: validated above');
+  if (!(RETENTION_DAYS as readonly number[]).includes(days)) {
+    throw invalidParameter(`1 validation error detected: retentionInDays: found ${days}, expected one of ${RETENTION_DAYS.join(', ')}`);
+  }
+  ctx.store.tx(() => {
+    requireGroup(ctx, name);
+    ctx.store.run('UPDATE logs_groups SET retention_days = ? WHERE name = ?', days, name);
+    ctx.bus.publish({ type: 'logs.group.retention', resource: groupArn(ctx, name), detail: { logGroupName: name, retentionInDays: days } });
+  });
+  return {};
+}
+
+export function deleteRetentionPolicy(input: DeleteRetentionPolicyRequest, ctx: OperationContext): Record<string, never> {
+  const r = new InputReader(input);
+  const name = r.string('logGroupName', { ...GROUP_NAME, required: true });
+  finish(r);
+  if (name === undefined) throw new Error('unreachable: validated above');
+  ctx.store.tx(() => {
+    requireGroup(ctx, name);
+    ctx.store.run('UPDATE logs_groups SET retention_days = NULL WHERE name = ?', name);
+    ctx.bus.publish({ type: 'logs.group.retention', resource: groupArn(ctx, name), detail: { logGroupName: name, retentionInDays: null } });
+  });
+  return {};
+}
+
+export function deleteLogStream(input: DeleteLogStreamRequest, ctx: OperationContext): Record<string, never> {
+  const r = new InputReader(input);
+  const group = r.string('logGroupName', { ...GROUP_NAME, required: true });
+  const stream = r.string('logStreamName', { ...STREAM_NAME, required: true });
+  finish(r);
+  if (group === undefined || stream === undefined) throw new Error('unreachable: validated above');
+  ctx.store.tx(() => {
+    requireStream(ctx, group, stream);
+    const bytes = ctx.store.get(
+      'SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) AS bytes FROM logs_events WHERE group_name = ? AND stream_name = ?',
+      group,
+      stream,
+    );
+    ctx.store.run('UPDATE logs_groups SET stored_bytes = max(0, stored_bytes - ?) WHERE name = ?', bytes === undefined ? 0 : num(bytes, 'bytes'), group);
+    ctx.store.run('DELETE FROM logs_events WHERE group_name = ? AND stream_name = ?', group, stream);
+    ctx.store.run('DELETE FROM logs_streams WHERE group_name = ? AND name = ?', group, stream);
+    ctx.bus.publish({ type: 'logs.stream.deleted', resource: groupArn(ctx, group), detail: { logGroupName: group, logStreamName: stream } });
+  });
+  return {};
 }

@@ -7,6 +7,8 @@ import {
   CreateLogGroupCommand,
   CreateLogStreamCommand,
   DeleteLogGroupCommand,
+  DeleteLogStreamCommand,
+  DeleteRetentionPolicyCommand,
   DescribeLogGroupsCommand,
   DescribeLogStreamsCommand,
   FilterLogEventsCommand,
@@ -14,6 +16,7 @@ import {
   InvalidParameterException,
   paginateGetLogEvents,
   PutLogEventsCommand,
+  PutRetentionPolicyCommand,
   ResourceAlreadyExistsException,
   ResourceNotFoundException,
   type InputLogEvent,
@@ -190,6 +193,48 @@ test('PutLogEvents: any sequence token, chronological order required, too old an
   assert.deepEqual(got.events?.map((e) => e.message), ['line 1', 'line 2', 'kept']);
 
   await assert.rejects(logs.send(new PutLogEventsCommand({ logGroupName: '/put/rules', logStreamName: 'nope', logEvents: numbered(1) })), (e: unknown) => {
+    assert.ok(e instanceof ResourceNotFoundException);
+    assert.equal(e.message, 'The specified log stream does not exist.');
+    return true;
+  });
+});
+
+test('PutRetentionPolicy is reported by DescribeLogGroups and rejects older events as expired; DeleteRetentionPolicy lifts it', async () => {
+  await streamWith('/retention/group', 's', []);
+  await logs.send(new PutRetentionPolicyCommand({ logGroupName: '/retention/group', retentionInDays: 1 }));
+  const described = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/retention/' }));
+  assert.equal(described.logGroups?.[0]?.retentionInDays, 1);
+  const now = Date.now();
+  const twoDaysAgo = { timestamp: now - 2 * 24 * 3600_000, message: 'two days old' };
+  const put = await logs.send(
+    new PutLogEventsCommand({
+      logGroupName: '/retention/group',
+      logStreamName: 's',
+      logEvents: [{ timestamp: now - 20 * 24 * 3600_000, message: 'ancient' }, twoDaysAgo, { timestamp: now, message: 'fresh' }],
+    }),
+  );
+  assert.deepEqual(put.rejectedLogEventsInfo, { tooOldLogEventEndIndex: 1, expiredLogEventEndIndex: 2 });
+  await logs.send(new DeleteRetentionPolicyCommand({ logGroupName: '/retention/group' }));
+  const lifted = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/retention/' }));
+  assert.equal(lifted.logGroups?.[0]?.retentionInDays, undefined);
+  await logs.send(new CreateLogStreamCommand({ logGroupName: '/retention/group', logStreamName: 'old' }));
+  const accepted = await logs.send(new PutLogEventsCommand({ logGroupName: '/retention/group', logStreamName: 'old', logEvents: [twoDaysAgo] }));
+  assert.equal(accepted.rejectedLogEventsInfo, undefined);
+  await assert.rejects(logs.send(new PutRetentionPolicyCommand({ logGroupName: '/retention/group', retentionInDays: 2 })), InvalidParameterException);
+  await assert.rejects(logs.send(new PutRetentionPolicyCommand({ logGroupName: '/no/such', retentionInDays: 7 })), ResourceNotFoundException);
+});
+
+test('DeleteLogStream removes the stream and its events only', async () => {
+  await streamWith('/streams/delete', 'keep', numbered(1));
+  await streamWith('/streams/delete', 'drop', numbered(2));
+  await logs.send(new DeleteLogStreamCommand({ logGroupName: '/streams/delete', logStreamName: 'drop' }));
+  const left = await logs.send(new DescribeLogStreamsCommand({ logGroupName: '/streams/delete' }));
+  assert.deepEqual(left.logStreams?.map((s) => s.logStreamName), ['keep']);
+  const events = await logs.send(new FilterLogEventsCommand({ logGroupName: '/streams/delete' }));
+  assert.deepEqual(events.events?.map((e) => e.logStreamName), ['keep']);
+  const group = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/streams/delete' }));
+  assert.equal(group.logGroups?.[0]?.storedBytes, Buffer.byteLength('line 1'));
+  await assert.rejects(logs.send(new DeleteLogStreamCommand({ logGroupName: '/streams/delete', logStreamName: 'drop' })), (e: unknown) => {
     assert.ok(e instanceof ResourceNotFoundException);
     assert.equal(e.message, 'The specified log stream does not exist.');
     return true;
@@ -396,6 +441,8 @@ test('responses on the wire match the AWS model shapes', async () => {
   assert.deepEqual(checkShape(model, 'PutLogEventsResponse', put.body), []);
   assert.deepEqual(put.body['rejectedLogEventsInfo'], { tooNewLogEventStartIndex: 0 });
   await callJson(t.endpoint, target('PutLogEvents'), { logGroupName: group, logStreamName: 'w', logEvents: [{ timestamp: BASE, message: 'hello wire' }] });
+  const retention = await callJson(t.endpoint, target('PutRetentionPolicy'), { logGroupName: group, retentionInDays: 30 });
+  assert.deepEqual(retention.body, {});
   const groups = await callJson(t.endpoint, target('DescribeLogGroups'), { logGroupNamePrefix: '/wire/' });
   assert.deepEqual(checkShape(model, 'DescribeLogGroupsResponse', groups.body), []);
   const streams = await callJson(t.endpoint, target('DescribeLogStreams'), { logGroupName: group });
