@@ -1,0 +1,144 @@
+// An ALB listener: binds a port and routes each request by the rules in force when it arrives.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Clock } from '../../core/clock.ts';
+import { Problems, describeValue } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import { Metrics, type MetricsSnapshot } from './metrics.ts';
+import { forward, forwardUpgrade, sendElbError, socketElbError, type ProxyContext } from './proxy.ts';
+import { CompiledAction, compileRules, route, stickyCookie, stickyGroup, validateAction, type CompiledRule, type ForwardAction, type Rule } from './routing.ts';
+import type { TargetGroup } from './target-group.ts';
+
+export interface ListenerOptions {
+  readonly host: string;
+  /** 0 picks a free port; read it back from `listener.port`. */
+  readonly port: number;
+  readonly clock: Clock;
+  readonly log?: Logger;
+  /** idle_timeout.timeout_seconds: 1–4000, default 60; a target silent this long gets the client a 504. */
+  readonly idleTimeoutSeconds?: number;
+  /** Sub-second idle timeouts for tests only (overrides idleTimeoutSeconds). */
+  readonly idleTimeoutMs?: number;
+  readonly defaultAction?: ForwardAction;
+  readonly rules?: readonly Rule[];
+}
+
+export interface Listener {
+  readonly host: string;
+  readonly port: number;
+  /** Replaces every rule at once; requests already accepted keep the target they were given. */
+  setRules(rules: readonly Rule[]): void;
+  setDefaultAction(action: ForwardAction): void;
+  /** Listener-wide counters (ELB errors with no target group, e.g. a 503 with nothing registered, land here). */
+  metrics(): MetricsSnapshot;
+  /** Stops accepting, lets in-flight requests finish, closes idle and upgraded connections. */
+  close(): Promise<void>;
+}
+
+/** The routing table in force: replaced as a whole, so a request sees either the old table or the new one. */
+interface Table {
+  readonly rules: readonly CompiledRule[];
+  readonly fallback: CompiledAction | undefined;
+}
+
+function compileDefault(action: ForwardAction): CompiledAction {
+  const problems = new Problems();
+  validateAction(action, problems, 'defaultAction');
+  problems.throwIfAny('ValidationError', 'Invalid default action');
+  return new CompiledAction(action);
+}
+
+export async function createListener(options: ListenerOptions): Promise<Listener> {
+  const idleSeconds = options.idleTimeoutSeconds ?? 60;
+  const problems = new Problems();
+  if (!Number.isInteger(idleSeconds) || idleSeconds < 1 || idleSeconds > 4000) {
+    problems.add({ field: 'idleTimeoutSeconds', found: describeValue(idleSeconds), expected: 'an integer from 1 to 4000' });
+  }
+  problems.throwIfAny('ValidationError', 'Invalid listener');
+  const { clock, log } = options;
+  let table: Table = {
+    rules: options.rules ? compileRules(options.rules) : [],
+    fallback: options.defaultAction ? compileDefault(options.defaultAction) : undefined,
+  };
+  const metrics = new Metrics();
+  const upgraded = new Set<Duplex>();
+  const track = (s: Duplex): void => {
+    upgraded.add(s);
+    s.once('close', () => upgraded.delete(s));
+  };
+  const ctx: { -readonly [K in keyof ProxyContext]: ProxyContext[K] } = {
+    listenerPort: options.port,
+    idleTimeoutMs: options.idleTimeoutMs ?? idleSeconds * 1000,
+    log,
+    metrics,
+  };
+
+  /** Picks the group for a request and the stickiness cookie to set, if any. */
+  const choose = (req: IncomingMessage): { group: TargetGroup; cookie?: string } | { none: TargetGroup | undefined } => {
+    const action = route(table.rules, table.fallback, req.url ?? '/', req.headers);
+    if (!action) return { none: undefined };
+    const sticky = action.action.stickiness?.enabled ? action.action.stickiness : undefined;
+    const now = clock.now();
+    const wanted = sticky ? stickyGroup(req.headers, now) : undefined;
+    const group = action.pick(wanted);
+    if (!group) return { none: action.weightedGroups[0] };
+    if (!sticky || wanted === group.name) return { group };
+    return { group, cookie: stickyCookie(group.name, sticky.durationSeconds, now) };
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const choice = choose(req);
+    if ('none' in choice) {
+      req.resume();
+      sendElbError(ctx, res, 503, choice.none);
+      return;
+    }
+    forward(ctx, req, res, choice.group, choice.cookie);
+  };
+
+  const server = createServer({ keepAlive: true }, onRequest);
+  // ALB's idle timeout covers the client side too; ALB sets no overall request deadline, so neither do we.
+  server.keepAliveTimeout = ctx.idleTimeoutMs;
+  server.requestTimeout = 0;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    track(socket);
+    const choice = choose(req);
+    if ('none' in choice) socketElbError(ctx, socket, 503, choice.none);
+    else forwardUpgrade(ctx, req, socket, head, choice.group, track);
+  });
+  server.on('clientError', (_err, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nserver: awselb/2.0\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  ctx.listenerPort = port;
+  log?.info({ host: options.host, port }, 'listener started');
+
+  return {
+    host: options.host,
+    port,
+    setRules(rules) {
+      table = { rules: compileRules(rules), fallback: table.fallback };
+    },
+    setDefaultAction(action) {
+      table = { rules: table.rules, fallback: compileDefault(action) };
+    },
+    metrics: () => metrics.snapshot(),
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        for (const s of upgraded) s.destroy();
+      });
+    },
+  };
+}
