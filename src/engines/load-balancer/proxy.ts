@@ -77,6 +77,9 @@ export function forwardedHeaders(req: IncomingMessage, ctx: ProxyContext): Outgo
  * pipe it only once the socket is connected) and it is what keeps zero dropped requests while a task stops:
  * between the container closing its port and the health checker marking it unhealthy (up to interval ×
  * unhealthy threshold), requests would otherwise hit a closed port and fail with 502.
+ * One more case is retried once: a bodiless GET/HEAD/OPTIONS whose pooled keep-alive connection turns out to
+ * have been closed by the target while idle (ECONNRESET on a reused socket, no response byte). That is our own
+ * pool's race, not a target failure; the request is idempotent and had nothing left to stream.
  */
 export function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, group: TargetGroup, setCookie?: string): void {
   group.stats.request();
@@ -109,15 +112,19 @@ export function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResp
       timedOut = true;
       preq.destroy();
     });
+    let responded = false;
     const startBody = (): void => {
       connected = true;
-      req.pipe(preq);
+      // A retried bodiless request finds the client's stream already ended: pipe() would never end the new one.
+      if (req.readableEnded) preq.end();
+      else req.pipe(preq);
     };
     preq.on('socket', (socket) => {
       if ((socket as { connecting?: boolean }).connecting) socket.once('connect', startBody);
       else startBody();
     });
     preq.on('response', (pres) => {
+      responded = true;
       group.stats.targetResponse(pres.statusCode ?? 0, (performance.now() - started) / 1000);
       const headers = endToEnd(pres.headers);
       if (setCookie !== undefined) {
@@ -130,9 +137,11 @@ export function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResp
       pres.on('aborted', () => res.destroy());
     });
     preq.on('error', (err: NodeJS.ErrnoException) => {
-      if (!connected && !retried && err.code === 'ECONNREFUSED') {
-        const other = group.pickTarget(target);
-        if (other && other !== target) {
+      const refused = !connected && err.code === 'ECONNREFUSED';
+      const stale = preq.reusedSocket && err.code === 'ECONNRESET' && !responded && req.readableEnded && IDEMPOTENT.has(req.method ?? '') && !hasBody(req);
+      if (!retried && (refused || stale)) {
+        const other = group.pickTarget(target) ?? (stale ? target : undefined);
+        if (other) {
           release();
           ctx.log?.info({ targetGroup: group.name, target: target.id, retryTarget: other.id }, 'target refused the connection; trying another');
           attempt(other, true);
@@ -146,6 +155,12 @@ export function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResp
     });
   };
   attempt(first, false);
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
 }
 
 function rawHead(status: number, text: string, headers: OutgoingHttpHeaders | IncomingHttpHeaders): string {
