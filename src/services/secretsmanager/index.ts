@@ -10,6 +10,7 @@ import {
   restoreSecret,
   secretsmanagerMigrations,
 } from './secrets.ts';
+import { listSecretVersionIds, tagResource, untagResource, updateSecret, updateSecretVersionStage } from './updates.ts';
 
 export { resolveSecretReference, parseSecretReference, type SecretReference } from './references.ts';
 
@@ -29,5 +30,10 @@ export const secretsmanagerService: ServiceDefinition = {
     ListSecrets: op(listSecrets),
     DeleteSecret: op(deleteSecret),
     RestoreSecret: op(restoreSecret),
+    UpdateSecret: op(updateSecret),
+    UpdateSecretVersionStage: op(updateSecretVersionStage),
+    ListSecretVersionIds: op(listSecretVersionIds),
+    TagResource: op(tagResource),
+    UntagResource: op(untagResource),
   },
 };

@@ -59,14 +59,14 @@ export const secretsmanagerMigrations: readonly Migration[] = [
 const DAY = 24 * 60 * 60 * 1000;
 const ARN_SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const NAME = { required: true, min: 1, max: 512, pattern: /^[a-zA-Z0-9/_+=.@-]+$/, patternText: "letters, digits and '/', '_', '+', '=', '.', '@', '-'" };
-const SECRET_ID = { required: true, min: 1, max: 2048 };
-const TOKEN = { min: 32, max: 64 };
-const STAGE = { min: 1, max: 256 };
+export const SECRET_ID = { required: true, min: 1, max: 2048 };
+export const TOKEN = { min: 32, max: 64 };
+export const STAGE = { min: 1, max: 256 };
 
 export const CURRENT = 'AWSCURRENT';
-const PREVIOUS = 'AWSPREVIOUS';
+export const PREVIOUS = 'AWSPREVIOUS';
 
-interface SecretValue {
+export interface SecretValue {
   readonly string?: string;
   readonly binary?: Uint8Array;
 }
@@ -112,14 +112,14 @@ export function findSecret(ctx: ServiceContext, secretId: string): Row | undefin
   return ctx.store.get('SELECT * FROM secretsmanager_secrets WHERE name = ?', parsed.resource.slice('secret:'.length));
 }
 
-function requireSecret(ctx: ServiceContext, secretId: string, options: { allowDeleted?: boolean } = {}): Row {
+export function requireSecret(ctx: ServiceContext, secretId: string, options: { allowDeleted?: boolean } = {}): Row {
   const row = findSecret(ctx, secretId);
   if (row === undefined) throw notFound();
   if (options.allowDeleted !== true && row['deleted_date'] !== null) throw markedForDeletion();
   return row;
 }
 
-function stagesOf(ctx: ServiceContext, secretArn: string, versionId: string): string[] {
+export function stagesOf(ctx: ServiceContext, secretArn: string, versionId: string): string[] {
   return ctx.store.all('SELECT stage FROM secretsmanager_stages WHERE secret_arn = ? AND version_id = ? ORDER BY stage', secretArn, versionId).map((r) => str(r, 'stage'));
 }
 
@@ -193,7 +193,7 @@ export function readSecretVersion(ctx: ServiceContext, secretId: string, version
 }
 
 /** SecretString and SecretBinary (base64 on the wire): at most one, and `required` says whether one must be there. */
-function readValue(r: InputReader, problems: Problems, input: Record<string, unknown>): SecretValue {
+export function readValue(r: InputReader, problems: Problems, input: Record<string, unknown>): SecretValue {
   const s = r.string('SecretString', { min: 1, max: 65536 });
   const b64 = r.string('SecretBinary', { min: 1 });
   let binary: Uint8Array | undefined;
@@ -211,7 +211,7 @@ function readValue(r: InputReader, problems: Problems, input: Record<string, unk
   return { ...(s === undefined ? {} : { string: s }), ...(binary === undefined ? {} : { binary }) };
 }
 
-function readTags(input: Record<string, unknown>, problems: Problems): Tag[] {
+export function readTags(input: Record<string, unknown>, problems: Problems): Tag[] {
   const value = input['Tags'];
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) {
@@ -228,6 +228,23 @@ function readTags(input: Record<string, unknown>, problems: Problems): Tag[] {
   return tags;
 }
 
+/** Attaches a staging label to a version, taking it from whichever version held it (a label is on one version at most). */
+export function moveStage(ctx: ServiceContext, secretArn: string, stage: string, to: string): void {
+  ctx.store.run(
+    'INSERT INTO secretsmanager_stages (secret_arn, stage, version_id) VALUES (?, ?, ?) ON CONFLICT(secret_arn, stage) DO UPDATE SET version_id = excluded.version_id',
+    secretArn,
+    stage,
+    to,
+  );
+}
+
+/** Moving AWSCURRENT leaves AWSPREVIOUS on the version that held it, so a bad value can be rolled back. */
+export function moveCurrent(ctx: ServiceContext, secretArn: string, to: string): void {
+  const current = ctx.store.get('SELECT version_id FROM secretsmanager_stages WHERE secret_arn = ? AND stage = ?', secretArn, CURRENT);
+  moveStage(ctx, secretArn, CURRENT, to);
+  if (current !== undefined && str(current, 'version_id') !== to) moveStage(ctx, secretArn, PREVIOUS, str(current, 'version_id'));
+}
+
 function insertVersion(ctx: OperationContext, secretArn: string, versionId: string, value: SecretValue, stages: readonly string[]): void {
   const now = ctx.clock.now();
   ctx.store.run(
@@ -238,20 +255,35 @@ function insertVersion(ctx: OperationContext, secretArn: string, versionId: stri
     value.binary ?? null,
     now,
   );
-  const current = ctx.store.get('SELECT version_id FROM secretsmanager_stages WHERE secret_arn = ? AND stage = ?', secretArn, CURRENT);
-  const move = (stage: string, to: string): void => {
-    ctx.store.run(
-      'INSERT INTO secretsmanager_stages (secret_arn, stage, version_id) VALUES (?, ?, ?) ON CONFLICT(secret_arn, stage) DO UPDATE SET version_id = excluded.version_id',
-      secretArn,
-      stage,
-      to,
-    );
-  };
-  for (const stage of stages) move(stage, versionId);
-  // Moving AWSCURRENT leaves AWSPREVIOUS on the version that held it, so a bad value can be rolled back.
-  if (stages.includes(CURRENT) && current !== undefined && str(current, 'version_id') !== versionId) move(PREVIOUS, str(current, 'version_id'));
+  for (const stage of stages) {
+    if (stage === CURRENT) moveCurrent(ctx, secretArn, versionId);
+    else moveStage(ctx, secretArn, stage, versionId);
+  }
   ctx.store.run('UPDATE secretsmanager_secrets SET last_changed = ? WHERE arn = ?', now, secretArn);
   maskValue(ctx, value);
+}
+
+/**
+ * Adds a version to a secret (inside the caller's transaction). The token is the version id; a retry with the same
+ * token and value returns the existing version unchanged, a different value under the same token is refused.
+ */
+export function addVersion(ctx: OperationContext, secret: Row, token: string | undefined, value: SecretValue, stages: readonly string[]): { versionId: string; stages: string[] } {
+  const secretArn = str(secret, 'arn');
+  const versionId = token ?? uuid();
+  const existing = ctx.store.get('SELECT * FROM secretsmanager_versions WHERE secret_arn = ? AND version_id = ?', secretArn, versionId);
+  if (existing !== undefined) {
+    if (!sameValue(valueOf(existing), value)) {
+      throw new SlipwayError(
+        'ResourceExistsException',
+        `You can't modify an existing version ${versionId} of secret ${str(secret, 'name')}; create a new version with a new ClientRequestToken.`,
+      );
+    }
+    return { versionId, stages: stagesOf(ctx, secretArn, versionId) };
+  }
+  insertVersion(ctx, secretArn, versionId, value, stages);
+  const labels = stagesOf(ctx, secretArn, versionId);
+  ctx.bus.publish({ type: 'secretsmanager.secret.version.put', resource: secretArn, detail: { name: str(secret, 'name'), versionId, stages: labels } });
+  return { versionId, stages: labels };
 }
 
 export function createSecret(input: CreateSecretRequest, ctx: OperationContext): CreateSecretResponse {
@@ -313,20 +345,8 @@ export function putSecretValue(input: PutSecretValueRequest, ctx: OperationConte
   }
   return ctx.store.tx(() => {
     const secret = requireSecret(ctx, secretId);
-    const secretArn = str(secret, 'arn');
-    const name = str(secret, 'name');
-    const versionId = token ?? uuid();
-    const existing = ctx.store.get('SELECT * FROM secretsmanager_versions WHERE secret_arn = ? AND version_id = ?', secretArn, versionId);
-    if (existing !== undefined) {
-      if (!sameValue(valueOf(existing), value)) {
-        throw new SlipwayError('ResourceExistsException', `You can't modify an existing version ${versionId} of secret ${name}; create a new version with a new ClientRequestToken.`);
-      }
-      return { ARN: secretArn, Name: name, VersionId: versionId, VersionStages: stagesOf(ctx, secretArn, versionId) };
-    }
-    insertVersion(ctx, secretArn, versionId, value, stages ?? [CURRENT]);
-    const labels = stagesOf(ctx, secretArn, versionId);
-    ctx.bus.publish({ type: 'secretsmanager.secret.version.put', resource: secretArn, detail: { name, versionId, stages: labels } });
-    return { ARN: secretArn, Name: name, VersionId: versionId, VersionStages: labels };
+    const added = addVersion(ctx, secret, token, value, stages ?? [CURRENT]);
+    return { ARN: str(secret, 'arn'), Name: str(secret, 'name'), VersionId: added.versionId, VersionStages: added.stages };
   });
 }
 
@@ -351,7 +371,7 @@ export function getSecretValue(input: GetSecretValueRequest, ctx: OperationConte
   };
 }
 
-function optionalDate(row: Row, key: string): Date | undefined {
+export function optionalDate(row: Row, key: string): Date | undefined {
   const v = row[key];
   return v === null || v === undefined ? undefined : new Date(num(row, key));
 }
