@@ -371,15 +371,15 @@ export function getSecretValue(input: GetSecretValueRequest, ctx: OperationConte
   };
 }
 
-export function optionalDate(row: Row, key: string): Date | undefined {
+function optionalDate(row: Row, key: string): Date | undefined {
   const v = row[key];
   return v === null || v === undefined ? undefined : new Date(num(row, key));
 }
 
-function describe(ctx: ServiceContext, row: Row): DescribeSecretResponse & SecretListEntry {
+function describe(row: Row): DescribeSecretResponse & SecretListEntry {
   const secretArn = str(row, 'arn');
   const tags = JSON.parse(str(row, 'tags')) as Tag[];
-  const out: DescribeSecretResponse & SecretListEntry = {
+  return {
     ARN: secretArn,
     Name: str(row, 'name'),
     ...(row['description'] === null ? {} : { Description: str(row, 'description') }),
@@ -390,7 +390,6 @@ function describe(ctx: ServiceContext, row: Row): DescribeSecretResponse & Secre
     ...(tags.length === 0 ? {} : { Tags: tags }),
     CreatedDate: new Date(num(row, 'created')),
   };
-  return out;
 }
 
 export function describeSecret(input: DescribeSecretRequest, ctx: OperationContext): DescribeSecretResponse {
@@ -399,7 +398,7 @@ export function describeSecret(input: DescribeSecretRequest, ctx: OperationConte
   r.done();
   if (secretId === undefined) throw new Error('unreachable: validated above');
   const row = requireSecret(ctx, secretId, { allowDeleted: true });
-  return { ...describe(ctx, row), VersionIdsToStages: versionsToStages(ctx, str(row, 'arn')) };
+  return { ...describe(row), VersionIdsToStages: versionsToStages(ctx, str(row, 'arn')) };
 }
 
 const FILTER_KEYS = ['description', 'name', 'tag-key', 'tag-value', 'primary-region', 'owning-service', 'all'] as const;
@@ -471,7 +470,7 @@ export function listSecrets(input: ListSecretsRequest, ctx: OperationContext): L
     .filter((row) => filters.every((f) => matches(row, f)));
   const page = rows.slice(offset, offset + max);
   return {
-    SecretList: page.map((row) => ({ ...describe(ctx, row), SecretVersionsToStages: versionsToStages(ctx, str(row, 'arn')) })),
+    SecretList: page.map((row) => ({ ...describe(row), SecretVersionsToStages: versionsToStages(ctx, str(row, 'arn')) })),
     ...(offset + max < rows.length ? { NextToken: Buffer.from(String(offset + max)).toString('base64url') } : {}),
   };
 }
