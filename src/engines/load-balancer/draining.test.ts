@@ -76,9 +76,10 @@ test('deregistration delay is validated (0–3600)', () => {
   assert.throws(() => new TargetGroup({ name: 'x', clock, deregistrationDelaySeconds: 3601 }), /an integer from 0 to 3600/);
 });
 
-test('switching weights under constant concurrent load drops 0 requests', async () => {
+test('switching weights, then draining and stopping the old targets, under constant concurrent load drops 0 requests', async () => {
   const clock = new ManualClock();
-  const blue = await healthyGroup(clock, 'blue', [await target('blue-1'), await target('blue-2')]);
+  const blueTargets = [await target('blue-1'), await target('blue-2')];
+  const blue = await healthyGroup(clock, 'blue', blueTargets);
   const green = await healthyGroup(clock, 'green', [await target('green-1'), await target('green-2')]);
   const weights = (b: number, gr: number): ForwardAction => ({ type: 'forward', targetGroups: [{ group: blue, weight: b }, { group: green, weight: gr }] });
   const l = await listen(clock, weights(100, 0));
@@ -109,10 +110,17 @@ test('switching weights under constant concurrent load drops 0 requests', async 
     l.setDefaultAction(weights(b, gr));
   }
   await served(300);
+  // The end of a blue/green deployment: deregister blue, wait out the delay, stop its tasks.
+  blue.deregister(['blue-1', 'blue-2']);
+  await served(300);
+  await clock.advance(300_000);
+  assert.deepEqual(blue.describeTargetHealth(), []);
+  await Promise.all(blueTargets.map((t) => t.close()));
+  await served(300);
   stop = true;
   await Promise.all(workers);
   assert.deepEqual(failures, []);
-  assert.ok(ok >= 3000);
+  assert.ok(ok >= 3600);
   assert.equal(blue.metrics().HTTPCode_ELB_5XX_Count + green.metrics().HTTPCode_ELB_5XX_Count, 0);
   process.stdout.write(`# weight switches under load: ${ok} requests, ${failures.length} failed, ${steps.length} switches\n`);
 });

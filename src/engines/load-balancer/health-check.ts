@@ -81,8 +81,12 @@ export async function probe(
   settings: HealthCheckSettings,
   matches: (status: number) => boolean,
   clock: Clock,
+  stop?: AbortSignal,
 ): Promise<ProbeResult> {
   const timer = new AbortController();
+  // Deregistration or close ends a probe at once, so a hung target cannot keep a socket open.
+  const onStop = (): void => timer.abort();
+  stop?.addEventListener('abort', onStop, { once: true });
   const port = settings.port === 'traffic-port' ? target.port : settings.port;
   let req: ReturnType<typeof request> | undefined;
   const exchange = new Promise<ProbeResult>((resolve) => {
@@ -102,6 +106,7 @@ export async function probe(
   try {
     return await Promise.race([exchange, timeout]);
   } finally {
+    stop?.removeEventListener('abort', onStop);
     timer.abort();
     req?.destroy();
   }

@@ -58,7 +58,9 @@ test('matcher takes values, lists and ranges within 200–499', () => {
 test('a new target is healthy after one passing check; thresholds then count consecutive results', async () => {
   const clock = new ManualClock();
   const t = await target('a');
-  const g = group(clock);
+  const changes: string[] = [];
+  const g = new TargetGroup({ name: 'tg', clock, healthCheck: { path: '/health' }, onHealthChange: (name, h) => changes.push(`${name} ${h.state} ${h.reason ?? '-'}`) });
+  cleanups.push(() => g.close());
   const first = g.nextCheck('a');
   g.register([t]);
   assert.equal(g.describeTargetHealth()[0]?.reason, 'Elb.RegistrationInProgress');
@@ -80,6 +82,14 @@ test('a new target is healthy after one passing check; thresholds then count con
   assert.equal(await nextRound(g, clock, 'a'), 'healthy');
   t.healthStatus = 500;
   assert.equal(await nextRound(g, clock, 'a'), 'healthy');
+  assert.deepEqual(changes, [
+    'tg initial Elb.RegistrationInProgress',
+    'tg initial Elb.InitialHealthChecking',
+    'tg healthy -',
+    'tg unhealthy Target.ResponseCodeMismatch',
+    'tg healthy -',
+  ]);
+  assert.throws(() => g.register([{ id: '', host: 'x', port: 0 }]), /2 problems/);
 });
 
 test('a hung target times out on the injected clock; a closed port fails the check', async () => {

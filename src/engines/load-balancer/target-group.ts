@@ -112,6 +112,13 @@ export class TargetGroup {
 
   /** Registers targets: each starts `initial` and is probed at once, then every interval. */
   register(targets: readonly TargetInput[]): void {
+    const problems = new Problems();
+    targets.forEach((t, i) => {
+      if (typeof t.id !== 'string' || t.id.length === 0) problems.add({ field: `targets[${i}].id`, found: describeValue(t.id), expected: 'a non-empty string' });
+      if (typeof t.host !== 'string' || t.host.length === 0) problems.add({ field: `targets[${i}].host`, found: describeValue(t.host), expected: 'a host name or IP address' });
+      if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) problems.add({ field: `targets[${i}].port`, found: describeValue(t.port), expected: 'an integer from 1 to 65535' });
+    });
+    problems.throwIfAny('ValidationError', 'Invalid targets');
     for (const input of targets) {
       const existing = this.#targets.get(input.id);
       if (existing && existing.state !== 'draining') continue; // AWS: registering a registered target is a no-op
@@ -212,7 +219,7 @@ export class TargetGroup {
     const signal = t.stop.signal;
     while (!signal.aborted && !this.#closed.signal.aborted) {
       if (t.state === 'initial') this.#set(t, 'initial', 'Elb.InitialHealthChecking', 'Initial health checks in progress');
-      const result = await probe(t, this.#hc, this.#matches, this.clock);
+      const result = await probe(t, this.#hc, this.#matches, this.clock, AbortSignal.any([signal, this.#closed.signal]));
       if (signal.aborted || this.#closed.signal.aborted) return;
       this.#record(t, result);
       // Sleep first, then tell waiters: a test that awaited this check can advance the clock at once.
