@@ -144,3 +144,25 @@ test('target status codes are counted by class', async () => {
   assert.deepEqual([m.RequestCount, m.HTTPCode_Target_2XX_Count, m.HTTPCode_Target_3XX_Count, m.HTTPCode_Target_4XX_Count, m.HTTPCode_Target_5XX_Count, m.HTTPCode_ELB_5XX_Count], [6, 2, 1, 2, 1, 0]);
   assert.equal(m.TargetResponseTime.length, 6);
 });
+
+test('a client that leaves mid-download releases the target: in-flight goes back to 0', async () => {
+  let closedAtTarget!: () => void;
+  const targetSawClose = new Promise<void>((r) => (closedAtTarget = r));
+  const { l, g } = await through((req, res) => {
+    res.write('first part');
+    res.on('close', () => closedAtTarget()); // never ends by itself: only the client leaving ends it
+  });
+  await new Promise<void>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: l.port, agent: false }, (res) => {
+      res.once('data', () => {
+        assert.equal(g.describeTargetHealth()[0]?.inFlight, 1);
+        req.destroy();
+        resolve();
+      });
+    });
+    req.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
+    req.end();
+  });
+  await targetSawClose;
+  assert.equal(g.describeTargetHealth()[0]?.inFlight, 0);
+});
