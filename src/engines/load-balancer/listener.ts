@@ -30,6 +30,8 @@ export interface Listener {
   /** Replaces every rule at once; requests already accepted keep the target they were given. */
   setRules(rules: readonly Rule[]): void;
   setDefaultAction(action: ForwardAction): void;
+  /** The routing in force now, read back (a traffic router verifies a weight change here, as Argo's verifyWeight does). */
+  routing(): { readonly defaultAction: ForwardAction | undefined; readonly rules: readonly Rule[] };
   /** Listener-wide counters (ELB errors with no target group, e.g. a 503 with nothing registered, land here). */
   metrics(): MetricsSnapshot;
   /** Stops accepting, lets in-flight requests finish, closes idle and upgraded connections. */
@@ -38,6 +40,7 @@ export interface Listener {
 
 /** The routing table in force: replaced as a whole, so a request sees either the old table or the new one. */
 interface Table {
+  readonly source: readonly Rule[];
   readonly rules: readonly CompiledRule[];
   readonly fallback: CompiledAction | undefined;
 }
@@ -58,6 +61,7 @@ export async function createListener(options: ListenerOptions): Promise<Listener
   problems.throwIfAny('ValidationError', 'Invalid listener');
   const { clock, log } = options;
   let table: Table = {
+    source: [...(options.rules ?? [])],
     rules: options.rules ? compileRules(options.rules) : [],
     fallback: options.defaultAction ? compileDefault(options.defaultAction) : undefined,
   };
@@ -127,11 +131,12 @@ export async function createListener(options: ListenerOptions): Promise<Listener
     host: options.host,
     port,
     setRules(rules) {
-      table = { rules: compileRules(rules), fallback: table.fallback };
+      table = { source: [...rules], rules: compileRules(rules), fallback: table.fallback };
     },
     setDefaultAction(action) {
-      table = { rules: table.rules, fallback: compileDefault(action) };
+      table = { source: table.source, rules: table.rules, fallback: compileDefault(action) };
     },
+    routing: () => ({ defaultAction: table.fallback?.action, rules: table.source }),
     metrics: () => metrics.snapshot(),
     close() {
       return new Promise<void>((resolve) => {

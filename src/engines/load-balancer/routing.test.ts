@@ -77,6 +77,7 @@ test('weight 0 gets nothing (100/0), and a weight change applies to the next req
   assert.equal(green.metrics().RequestCount, 0);
   l.setDefaultAction({ type: 'forward', targetGroups: [{ group: blue, weight: 0 }, { group: green, weight: 1 }] });
   assert.equal((await call(l.port, { agent })).body, 'g0-0');
+  assert.deepEqual(l.routing().defaultAction?.targetGroups.map((t) => [t.group.name, t.weight]), [['b100', 0], ['g0', 1]]);
 });
 
 test('rules: lowest matching priority wins; path-pattern and host-header globs; default otherwise', async () => {
@@ -125,4 +126,31 @@ test('stickiness keeps a client on its group by cookie until the duration ends',
   assert.notEqual((await call(l.port, { agent })).body, first.body);
   await clock.advance(61_000);
   assert.notEqual((await call(l.port, { agent, headers: { cookie } })).body, first.body);
+});
+
+test('slow start: a newly healthy target’s share grows linearly over the duration', async () => {
+  const slow = new ManualClock();
+  // Long intervals: advancing the manual clock must not start probes whose timeouts would then fall due too.
+  const g = new TargetGroup({ name: 'ss', clock: slow, slowStartSeconds: 100, healthCheck: { intervalSeconds: 300, timeoutSeconds: 120 } });
+  cleanups.push(() => g.close());
+  const [a, b] = [await startTarget('ss-a'), await startTarget('ss-b')];
+  cleanups.push(() => a.close(), () => b.close());
+  const first = g.nextCheck('ss-a');
+  g.register([a]);
+  await first;
+  await slow.advance(100_000); // a is past its slow start
+  const second = g.nextCheck('ss-b');
+  g.register([b]);
+  assert.equal((await second).state, 'healthy');
+  const l = await createListener({ host: '127.0.0.1', port: 0, clock: slow, defaultAction: { type: 'forward', targetGroups: [{ group: g, weight: 1 }] } });
+  cleanups.push(() => l.close());
+  const early = await tally(l.port, 101, 1);
+  assert.ok((early.get('ss-b') ?? 0) <= 2, `at 0 s b got ${early.get('ss-b')}`);
+  await slow.advance(50_000); // halfway: b weighs 0.5 against a's 1
+  const half = await tally(l.port, 300, 1);
+  assert.ok(Math.abs((half.get('ss-b') ?? 0) - 100) <= 2, `at 50 s b got ${half.get('ss-b')}`);
+  await slow.advance(50_000);
+  const full = await tally(l.port, 300, 1);
+  assert.ok(Math.abs((full.get('ss-b') ?? 0) - 150) <= 2, `at 100 s b got ${full.get('ss-b')}`);
+  assert.throws(() => g.setSlowStart(10), /0 \(off\) or an integer from 30 to 900/);
 });

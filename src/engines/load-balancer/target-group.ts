@@ -2,6 +2,7 @@
 import { Agent } from 'node:http';
 import type { Clock } from '../../core/clock.ts';
 import { Problems, describeValue } from '../../core/errors.ts';
+import { deregistrationDelay, slowStart } from './attributes.ts';
 import type { Logger } from '../../core/log.ts';
 import { healthCheckSettings, parseMatcher, probe, type HealthCheckSettings, type ProbeFailure, type ProbeResult } from './health-check.ts';
 import { Metrics, type MetricsSnapshot } from './metrics.ts';
@@ -40,6 +41,10 @@ export interface TargetRecord extends TargetInput {
   inFlight: number;
   readonly agent: Agent;
   readonly stop: AbortController;
+  /** When it last became healthy (injected clock), for slow start. */
+  healthySince?: number;
+  /** Smooth weighted round-robin credit. */
+  credit: number;
 }
 
 export interface TargetGroupOptions {
@@ -48,6 +53,8 @@ export interface TargetGroupOptions {
   readonly healthCheck?: Partial<HealthCheckSettings>;
   /** deregistration_delay.timeout_seconds: 0–3600, default 300. */
   readonly deregistrationDelaySeconds?: number;
+  /** slow_start.duration_seconds: 0 (off, the default) or 30–900; a newly healthy target's share grows linearly. */
+  readonly slowStartSeconds?: number;
   readonly log?: Logger;
   /** Called on every state or reason change, for the event bus a later task wires in. */
   readonly onHealthChange?: (name: string, health: TargetHealthDescription) => void;
@@ -75,25 +82,17 @@ export class TargetGroup {
   readonly #waiters = new Map<string, Array<(h: TargetHealthDescription) => void>>();
   readonly #closed = new AbortController();
   readonly #metrics = new Metrics();
-  #rr = 0;
+  #slowStartSeconds: number;
 
   constructor(options: TargetGroupOptions) {
     this.name = options.name;
     this.clock = options.clock;
     this.#hc = healthCheckSettings(options.healthCheck);
     this.#matches = parseMatcher(this.#hc.matcher, new Problems());
-    this.#delaySeconds = TargetGroup.#checkDelay(options.deregistrationDelaySeconds ?? 300);
+    this.#delaySeconds = deregistrationDelay(options.deregistrationDelaySeconds ?? 300);
+    this.#slowStartSeconds = slowStart(options.slowStartSeconds ?? 0);
     this.#log = options.log;
     this.#onChange = options.onHealthChange;
-  }
-
-  static #checkDelay(seconds: number): number {
-    const problems = new Problems();
-    if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
-      problems.add({ field: 'deregistrationDelaySeconds', found: describeValue(seconds), expected: 'an integer from 0 to 3600' });
-    }
-    problems.throwIfAny('ValidationError', 'Invalid target group attribute');
-    return seconds;
   }
 
   get healthCheck(): HealthCheckSettings {
@@ -106,8 +105,12 @@ export class TargetGroup {
     this.#matches = parseMatcher(this.#hc.matcher, new Problems());
   }
 
+  setSlowStart(seconds: number): void {
+    this.#slowStartSeconds = slowStart(seconds);
+  }
+
   setDeregistrationDelay(seconds: number): void {
-    this.#delaySeconds = TargetGroup.#checkDelay(seconds);
+    this.#delaySeconds = deregistrationDelay(seconds);
   }
 
   /** Registers targets: each starts `initial` and is probed at once, then every interval. */
@@ -132,6 +135,7 @@ export class TargetGroup {
         successes: 0,
         failures: 0,
         inFlight: 0,
+        credit: 0,
         agent: new Agent({ keepAlive: true }),
         stop: new AbortController(),
       };
@@ -191,9 +195,21 @@ export class TargetGroup {
     const healthy = routable.filter((t) => t.state === 'healthy');
     const pool = healthy.length > 0 ? healthy : routable;
     if (pool.length === 0) return undefined;
-    const t = pool[this.#rr % pool.length];
-    this.#rr = (this.#rr + 1) % 1_000_000_007;
-    return t;
+    // Smooth weighted round-robin: plain rotation while every weight is 1; a target in slow start weighs
+    // (time since healthy / duration), so its share of new requests grows linearly.
+    const now = this.clock.now();
+    const window = this.#slowStartSeconds * 1000;
+    let total = 0;
+    let best: TargetRecord | undefined;
+    for (const t of pool) {
+      const age = t.healthySince === undefined ? window : now - t.healthySince;
+      const weight = t.state === 'healthy' && age < window ? Math.max(0.01, age / window) : 1;
+      total += weight;
+      t.credit += weight;
+      if (!best || t.credit > best.credit) best = t;
+    }
+    if (best) best.credit -= total;
+    return best;
   }
 
   /** The proxy's accounting hooks. */
@@ -248,6 +264,7 @@ export class TargetGroup {
 
   #set(t: TargetRecord, state: TargetHealthState, reason?: TargetHealthReason, description?: string): void {
     if (t.state === state && t.reason === reason && t.description === description) return;
+    if (state === 'healthy') t.healthySince = this.clock.now();
     t.state = state;
     t.reason = reason;
     t.description = description;
