@@ -21,7 +21,8 @@ async function target(id: string, handler?: Handler): Promise<TestTarget> {
 }
 
 async function healthyGroup(clock: ManualClock, name: string, targets: TestTarget[]): Promise<TargetGroup> {
-  const g = new TargetGroup({ name, clock });
+  // Long intervals: a big manual-clock advance must not start probes whose timeouts then fall due in the same advance.
+  const g = new TargetGroup({ name, clock, healthCheck: { intervalSeconds: 300, timeoutSeconds: 120 } });
   cleanups.push(() => g.close());
   const checks = targets.map((t) => g.nextCheck(t.id));
   g.register(targets);
@@ -68,7 +69,7 @@ test('draining: the in-flight slow request finishes, new requests go elsewhere, 
   assert.equal(g.describeTargetHealth(['slow'])[0]?.state, 'draining');
   await clock.advance(1_000);
   assert.deepEqual(g.describeTargetHealth(['slow'])[0], { target: { id: 'slow', host: '', port: 0 }, state: 'unused', reason: 'Target.NotRegistered', description: 'Target is not registered to the target group', inFlight: 0 });
-  assert.deepEqual(g.describeTargetHealth().map((h) => h.target.id), ['fast']);
+  assert.deepEqual(g.describeTargetHealth().map((h) => [h.target.id, h.state]), [['fast', 'healthy']]);
 });
 
 test('deregistration delay is validated (0–3600)', () => {
@@ -115,6 +116,7 @@ test('switching weights, then draining and stopping the old targets, under const
   await served(300);
   await clock.advance(300_000);
   assert.deepEqual(blue.describeTargetHealth(), []);
+  assert.deepEqual(green.describeTargetHealth().map((h) => h.state), ['healthy', 'healthy']);
   await Promise.all(blueTargets.map((t) => t.close()));
   await served(300);
   stop = true;
