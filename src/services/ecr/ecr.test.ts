@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import {
   BatchDeleteImageCommand,
   BatchGetImageCommand,
@@ -27,6 +25,7 @@ import {
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
 import { typeFilter } from '../../core/events.ts';
+import { awsCli, awsCliAvailable } from '../../../test/helpers/aws-cli.ts';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
 import { callJson, startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 import { digestOf } from '../../store/blobs.ts';
@@ -208,15 +207,11 @@ test('responses on the wire match the AWS model shapes', async () => {
 });
 
 test('aws ecr get-login-password through --endpoint-url prints a password the token table accepts', async (ctx) => {
-  const exec = promisify(execFile);
-  try {
-    await exec('aws', ['--version']);
-  } catch {
+  if (!(await awsCliAvailable())) {
     ctx.skip('aws CLI not installed');
     return;
   }
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIASLIPWAYTEST', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
-  const { stdout } = await exec('aws', ['--endpoint-url', t.endpoint, 'ecr', 'get-login-password'], { env });
+  const stdout = await awsCli(t.endpoint, ['ecr', 'get-login-password']);
   const password = stdout.trim();
   assert.ok(password.length > 20);
   const res = await fetch(`${t.endpoint}/v2/`, { headers: { authorization: `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}` } });

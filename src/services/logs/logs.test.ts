@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -22,6 +20,7 @@ import {
   type InputLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { typeFilter } from '../../core/events.ts';
+import { awsCliAvailable, awsCliJson } from '../../../test/helpers/aws-cli.ts';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
 import { callJson, startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 import { appendLogEvents } from './index.ts';
@@ -468,10 +467,7 @@ test('responses on the wire match the AWS model shapes', async () => {
 });
 
 test('the AWS CLI reads log events through --endpoint-url', async (ctx) => {
-  const exec = promisify(execFile);
-  try {
-    await exec('aws', ['--version']);
-  } catch {
+  if (!(await awsCliAvailable())) {
     ctx.skip('aws CLI not installed');
     return;
   }
@@ -479,13 +475,7 @@ test('the AWS CLI reads log events through --endpoint-url', async (ctx) => {
     { timestamp: BASE, message: 'first' },
     { timestamp: BASE + 1, message: 'second' },
   ]);
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIASLIPWAYTEST', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
-  const { stdout } = await exec(
-    'aws',
-    ['--endpoint-url', t.endpoint, 'logs', 'get-log-events', '--log-group-name', '/aws/codebuild/cli', '--log-stream-name', 'build-1', '--start-from-head', '--output', 'json'],
-    { env },
-  );
-  const parsed = JSON.parse(stdout) as { events: Array<{ message: string; timestamp: number }>; nextForwardToken: string };
+  const parsed = (await awsCliJson(t.endpoint, ['logs', 'get-log-events', '--log-group-name', '/aws/codebuild/cli', '--log-stream-name', 'build-1', '--start-from-head'])) as unknown as { events: Array<{ message: string; timestamp: number }>; nextForwardToken: string };
   assert.deepEqual(parsed.events.map((e) => e.message), ['first', 'second']);
   assert.equal(parsed.events[0]?.timestamp, BASE);
   assert.ok(parsed.nextForwardToken.startsWith('f/'));

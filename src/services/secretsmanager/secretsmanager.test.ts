@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -20,6 +18,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { ManualClock } from '../../core/clock.ts';
+import { awsCliAvailable, awsCliJson } from '../../../test/helpers/aws-cli.ts';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
 import { callJson, startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 
@@ -297,16 +296,11 @@ test('secrets, versions and stages survive a daemon restart', async () => {
 });
 
 test('the AWS CLI creates and reads a secret through --endpoint-url', async (ctx) => {
-  const exec = promisify(execFile);
-  try {
-    await exec('aws', ['--version']);
-  } catch {
+  if (!(await awsCliAvailable())) {
     ctx.skip('aws CLI not installed');
     return;
   }
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIASLIPWAYTEST', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
-  const cli = async (...args: string[]): Promise<Record<string, unknown>> =>
-    JSON.parse((await exec('aws', ['--endpoint-url', t.endpoint, 'secretsmanager', ...args, '--output', 'json'], { env })).stdout) as Record<string, unknown>;
+  const cli = (...args: string[]): Promise<Record<string, unknown>> => awsCliJson(t.endpoint, ['secretsmanager', ...args]);
   const created = await cli('create-secret', '--name', 'cli/secret', '--secret-string', '{"token":"from-cli-123"}');
   assert.match(String(created['ARN']), /:secret:cli\/secret-[A-Za-z0-9]{6}$/);
   const got = await cli('get-secret-value', '--secret-id', String(created['ARN']));

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import {
   DeleteParameterCommand,
   GetParameterCommand,
@@ -11,6 +9,7 @@ import {
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { awsCliAvailable, awsCliJson } from '../../../test/helpers/aws-cli.ts';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
 import { callJson, startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 
@@ -93,17 +92,12 @@ test('responses on the wire match the AWS model shapes', async () => {
 });
 
 test('the AWS CLI reads a parameter through --endpoint-url', async (ctx) => {
-  const exec = promisify(execFile);
-  try {
-    await exec('aws', ['--version']);
-  } catch {
+  if (!(await awsCliAvailable())) {
     ctx.skip('aws CLI not installed');
     return;
   }
   await ssm.send(new PutParameterCommand({ Name: '/cli/value', Value: 'from-cli', Type: 'String' }));
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIASLIPWAYTEST', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
-  const { stdout } = await exec('aws', ['--endpoint-url', t.endpoint, 'ssm', 'get-parameter', '--name', '/cli/value', '--output', 'json'], { env });
-  const parsed = JSON.parse(stdout) as { Parameter: { Value: string; Version: number } };
+  const parsed = (await awsCliJson(t.endpoint, ['ssm', 'get-parameter', '--name', '/cli/value'])) as unknown as { Parameter: { Value: string; Version: number } };
   assert.equal(parsed.Parameter.Value, 'from-cli');
   assert.equal(parsed.Parameter.Version, 1);
 });
