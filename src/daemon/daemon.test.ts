@@ -18,14 +18,14 @@ test('a restart keeps acknowledged state and the event log', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-restart-'));
   try {
     const first = await startTestDaemon({ dataDir });
-    const ssm = new SSMClient({ endpoint: first.endpoint, region: 'us-east-1', credentials: first.credentials });
+    const ssm = new SSMClient(first.sdk);
     await ssm.send(new PutParameterCommand({ Name: 'survives', Value: 'restart', Type: 'String' }));
     ssm.destroy();
     const instance = first.daemon.instanceId;
     await first.stop();
 
     const second = await startTestDaemon({ dataDir });
-    const ssm2 = new SSMClient({ endpoint: second.endpoint, region: 'us-east-1', credentials: second.credentials });
+    const ssm2 = new SSMClient(second.sdk);
     const got = await ssm2.send(new GetParameterCommand({ Name: 'survives' }));
     ssm2.destroy();
     assert.equal(got.Parameter?.Value, 'restart');

@@ -12,7 +12,7 @@ before(async () => {
 after(async () => t.stop());
 
 test('an operation the SDK knows but Slipway does not implement gets UnknownOperationException', async () => {
-  const ssm = new SSMClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: t.credentials, maxAttempts: 1 });
+  const ssm = new SSMClient({ ...t.sdk, maxAttempts: 1 });
   try {
     await assert.rejects(ssm.send(new DescribeParametersCommand({})), (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
       assert.equal(error.name, 'UnknownOperationException');
@@ -72,7 +72,7 @@ test('status reports every component over the API', async () => {
 });
 
 test('events are persisted and followed live over server-sent events, backlog first without gaps', async () => {
-  const ssm = new SSMClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: t.credentials });
+  const ssm = new SSMClient(t.sdk);
   try {
     await ssm.send(new PutParameterCommand({ Name: 'ev-before', Value: 'x', Type: 'String' }));
     const controller = new AbortController();

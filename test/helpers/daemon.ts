@@ -12,6 +12,8 @@ export interface TestDaemon {
   readonly dataDir: string;
   /** Fake credentials: Slipway accepts any key; SDK clients still need some to sign. */
   readonly credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Configuration for any AWS SDK v3 client: `new ECRClient(t.sdk)`. */
+  readonly sdk: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   stop(): Promise<void>;
 }
 
@@ -23,11 +25,13 @@ export async function startTestDaemon(options: Partial<DaemonOptions> & { dataDi
     runtime: options.runtime ?? 'none',
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
+  const credentials = { accessKeyId: 'AKIASLIPWAYTEST', secretAccessKey: 'slipway-test-secret' };
   return {
     daemon,
     endpoint: daemon.endpoint,
     dataDir,
-    credentials: { accessKeyId: 'AKIASLIPWAYTEST', secretAccessKey: 'slipway-test-secret' },
+    credentials,
+    sdk: { endpoint: daemon.endpoint, region: 'us-east-1', credentials },
     async stop() {
       await daemon.stop('test finished');
       if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });

@@ -81,8 +81,8 @@ function nextPush(repo: string, ref: string): Promise<SlipwayEvent> {
 before(async () => {
   home = mkdtempSync(join(tmpdir(), 'slipway-git-home-'));
   t = await startTestDaemon();
-  cc = new CodeCommitClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: t.credentials });
-  iam = new IAMClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: t.credentials });
+  cc = new CodeCommitClient(t.sdk);
+  iam = new IAMClient(t.sdk);
   await iam.send(new CreateUserCommand({ UserName: 'dev' }));
   const cred = await iam.send(new CreateServiceSpecificCredentialCommand({ UserName: 'dev', ServiceName: 'codecommit.amazonaws.com' }));
   username = cred.ServiceSpecificCredential?.ServiceUserName ?? '';

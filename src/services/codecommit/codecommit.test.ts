@@ -44,7 +44,7 @@ const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 before(async () => {
   t = await startTestDaemon();
-  cc = new CodeCommitClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: t.credentials });
+  cc = new CodeCommitClient(t.sdk);
 });
 after(async () => {
   cc.destroy();

@@ -38,7 +38,7 @@ const T = 'AmazonEC2ContainerRegistry_V20150921';
 
 before(async () => {
   t = await startTestDaemon();
-  ecr = new ECRClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: t.credentials });
+  ecr = new ECRClient(t.sdk);
 });
 after(async () => {
   ecr.destroy();

@@ -25,7 +25,7 @@ let iam: IAMClient;
 
 before(async () => {
   t = await startTestDaemon();
-  iam = new IAMClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: t.credentials });
+  iam = new IAMClient(t.sdk);
 });
 after(async () => {
   iam.destroy();

@@ -33,7 +33,7 @@ const BASE = Date.now() - 60 * 60 * 1000;
 
 before(async () => {
   t = await startTestDaemon();
-  logs = new CloudWatchLogsClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: t.credentials });
+  logs = new CloudWatchLogsClient(t.sdk);
 });
 after(async () => {
   logs.destroy();

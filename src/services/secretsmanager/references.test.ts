@@ -13,7 +13,7 @@ const V2 = '22222222-2222-4222-8222-222222222222';
 
 before(async () => {
   t = await startTestDaemon();
-  sm = new SecretsManagerClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: t.credentials });
+  sm = new SecretsManagerClient(t.sdk);
   const created = await sm.send(
     new CreateSecretCommand({ Name: 'prod/db', SecretString: JSON.stringify({ username: 'app-user', password: 'old-pass-123', port: 5432 }), ClientRequestToken: V1 }),
   );

@@ -31,7 +31,7 @@ const token = (n: number): string => `00000000-0000-4000-8000-${String(n).padSta
 
 before(async () => {
   t = await startTestDaemon({ clock });
-  sm = new SecretsManagerClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: t.credentials });
+  sm = new SecretsManagerClient(t.sdk);
 });
 after(async () => {
   sm.destroy();
@@ -273,13 +273,13 @@ test('secrets, versions and stages survive a daemon restart', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-sm-restart-'));
   try {
     const first = await startTestDaemon({ dataDir });
-    const c1 = new SecretsManagerClient({ endpoint: first.endpoint, region: 'us-east-1', credentials: first.credentials });
+    const c1 = new SecretsManagerClient(first.sdk);
     const created = await c1.send(new CreateSecretCommand({ Name: 'durable', SecretString: 'durable-one', ClientRequestToken: token(51) }));
     await c1.send(new PutSecretValueCommand({ SecretId: 'durable', SecretString: 'durable-two', ClientRequestToken: token(52) }));
     c1.destroy();
     await first.stop();
     const second = await startTestDaemon({ dataDir });
-    const c2 = new SecretsManagerClient({ endpoint: second.endpoint, region: 'us-east-1', credentials: second.credentials });
+    const c2 = new SecretsManagerClient(second.sdk);
     try {
       const got = await c2.send(new GetSecretValueCommand({ SecretId: created.ARN }));
       assert.equal(got.SecretString, 'durable-two');

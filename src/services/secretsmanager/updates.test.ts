@@ -27,7 +27,7 @@ const token = (n: number): string => `00000000-0000-4000-9000-${String(n).padSta
 
 before(async () => {
   t = await startTestDaemon();
-  sm = new SecretsManagerClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: t.credentials });
+  sm = new SecretsManagerClient(t.sdk);
 });
 after(async () => {
   sm.destroy();

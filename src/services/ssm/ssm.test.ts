@@ -19,7 +19,7 @@ const model = loadModel('ssm.2014-11-06');
 
 before(async () => {
   t = await startTestDaemon();
-  ssm = new SSMClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: t.credentials });
+  ssm = new SSMClient(t.sdk);
 });
 after(async () => {
   ssm.destroy();
