@@ -1,10 +1,11 @@
 // The one registry of services: adding a service means adding it here (a test fails for any folder left out).
 import { codecommitService } from './codecommit/index.ts';
 import { ecrService } from './ecr/index.ts';
+import { ecsService } from './ecs/index.ts';
 import { iamService } from './iam/index.ts';
 import { logsService } from './logs/index.ts';
 import { secretsmanagerService } from './secretsmanager/index.ts';
 import { ssmService } from './ssm/index.ts';
 import type { ServiceDefinition } from './types.ts';
 
-export const services: readonly ServiceDefinition[] = [ssmService, ecrService, codecommitService, iamService, logsService, secretsmanagerService];
+export const services: readonly ServiceDefinition[] = [ssmService, ecrService, codecommitService, iamService, logsService, secretsmanagerService, ecsService];
