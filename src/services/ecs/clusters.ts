@@ -31,7 +31,11 @@ export function clusterName(ref: string | undefined): string {
   return m?.[1] ?? ref;
 }
 
-function toCluster(row: Row, ctx: OperationContext): Cluster {
+type Include = 'ATTACHMENTS' | 'CONFIGURATIONS' | 'SETTINGS' | 'STATISTICS' | 'TAGS';
+const INCLUDES = ['ATTACHMENTS', 'CONFIGURATIONS', 'SETTINGS', 'STATISTICS', 'TAGS'] as const;
+
+/** Like AWS, settings, statistics and tags appear only when DescribeClusters asks for them (CreateCluster returns settings). */
+function toCluster(row: Row, ctx: OperationContext, include: readonly string[] = []): Cluster {
   const name = str(row, 'name');
   return {
     clusterArn: clusterArn(ctx, name),
@@ -41,9 +45,9 @@ function toCluster(row: Row, ctx: OperationContext): Cluster {
     runningTasksCount: 0,
     pendingTasksCount: 0,
     activeServicesCount: 0,
-    statistics: [],
-    tags: [],
-    settings: [{ name: 'containerInsights', value: 'disabled' }],
+    ...(include.includes('STATISTICS' satisfies Include) ? { statistics: [] } : {}),
+    ...(include.includes('TAGS' satisfies Include) ? { tags: [] } : {}),
+    ...(include.includes('SETTINGS' satisfies Include) ? { settings: [{ name: 'containerInsights', value: 'disabled' }] } : {}),
     capacityProviders: [],
     defaultCapacityProviderStrategy: [],
   };
@@ -56,7 +60,7 @@ export function createCluster(input: CreateClusterRequest, ctx: OperationContext
   return ctx.store.tx(() => {
     const existing = ctx.store.get('SELECT * FROM ecs_clusters WHERE name = ?', name);
     // AWS returns the existing cluster unchanged when an ACTIVE one has this name.
-    if (existing !== undefined && str(existing, 'status') === 'ACTIVE') return { cluster: toCluster(existing, ctx) };
+    if (existing !== undefined && str(existing, 'status') === 'ACTIVE') return { cluster: toCluster(existing, ctx, ['SETTINGS']) };
     ctx.store.run(
       `INSERT INTO ecs_clusters (name, status, created_at) VALUES (?, 'ACTIVE', ?)
        ON CONFLICT(name) DO UPDATE SET status = 'ACTIVE', created_at = excluded.created_at`,
@@ -66,14 +70,14 @@ export function createCluster(input: CreateClusterRequest, ctx: OperationContext
     ctx.bus.publish({ type: 'ecs.cluster.created', resource: clusterArn(ctx, name), detail: { name } });
     const row = ctx.store.get('SELECT * FROM ecs_clusters WHERE name = ?', name);
     if (row === undefined) throw new Error('unreachable: inserted above');
-    return { cluster: toCluster(row, ctx) };
+    return { cluster: toCluster(row, ctx, ['SETTINGS']) };
   });
 }
 
 export function describeClusters(input: DescribeClustersRequest, ctx: OperationContext): DescribeClustersResponse {
   const r = new InputReader(input);
   const refs = r.stringList('clusters', { max: 100 }) ?? ['default'];
-  r.stringList('include', { item: { oneOf: ['ATTACHMENTS', 'CONFIGURATIONS', 'SETTINGS', 'STATISTICS', 'TAGS'] } });
+  const include = r.stringList('include', { item: { oneOf: INCLUDES } }) ?? [];
   r.done();
   const clusters: Cluster[] = [];
   const failures: Failure[] = [];
@@ -81,7 +85,7 @@ export function describeClusters(input: DescribeClustersRequest, ctx: OperationC
     const name = clusterName(ref);
     const row = ctx.store.get('SELECT * FROM ecs_clusters WHERE name = ?', name);
     if (row === undefined) failures.push({ arn: clusterArn(ctx, name), reason: 'MISSING' });
-    else clusters.push(toCluster(row, ctx));
+    else clusters.push(toCluster(row, ctx, include));
   }
   return { clusters, failures };
 }

@@ -48,6 +48,10 @@ test('CreateCluster defaults to "default", is idempotent while ACTIVE; DescribeC
   const described = await ecs.send(new DescribeClustersCommand({ clusters: ['default', 'arn:aws:ecs:us-east-1:000000000000:cluster/nope'] }));
   assert.deepEqual(described.clusters?.map((c) => c.clusterName), ['default']);
   assert.deepEqual(described.failures, [{ arn: 'arn:aws:ecs:us-east-1:000000000000:cluster/nope', reason: 'MISSING' }]);
+  assert.equal(described.clusters?.[0]?.settings, undefined);
+  const withSettings = await ecs.send(new DescribeClustersCommand({ include: ['SETTINGS', 'TAGS'] }));
+  assert.deepEqual(withSettings.clusters?.[0]?.settings, [{ name: 'containerInsights', value: 'disabled' }]);
+  assert.deepEqual(withSettings.clusters?.[0]?.tags, []);
 });
 
 test('ListClusters pages; DeleteCluster leaves an INACTIVE cluster that is no longer listed', async () => {
@@ -95,9 +99,10 @@ test('an invalid definition is a ClientException listing every problem', async (
     (e: unknown) => e,
   );
   assert.ok(err instanceof ClientException);
-  assert.match(err.message, /family/);
-  assert.match(err.message, /memory/);
-  assert.match(err.message, /containerPort/);
+  assert.match(err.message, /Invalid task definition \(3 problems\)/);
+  assert.match(err.message, /family: found "bad family", expected 1–255 letters/);
+  assert.match(err.message, /memory: found 4096 MiB, expected a Fargate memory for cpu 256/);
+  assert.match(err.message, /containerDefinitions\[0\]\.portMappings\[0\]\.containerPort: found "eighty", expected an integer/);
 });
 
 test('DescribeTaskDefinition by family (latest ACTIVE), family:revision and ARN, with tags when asked', async () => {
