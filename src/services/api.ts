@@ -1,4 +1,5 @@
 // The one registry of services: adding a service means adding it here (a test fails for any folder left out).
+import { codebuildService } from './codebuild/index.ts';
 import { codecommitService } from './codecommit/index.ts';
 import { ecrService } from './ecr/index.ts';
 import { ecsService } from './ecs/index.ts';
@@ -8,4 +9,4 @@ import { secretsmanagerService } from './secretsmanager/index.ts';
 import { ssmService } from './ssm/index.ts';
 import type { ServiceDefinition } from './types.ts';
 
-export const services: readonly ServiceDefinition[] = [ssmService, ecrService, codecommitService, iamService, logsService, secretsmanagerService, ecsService];
+export const services: readonly ServiceDefinition[] = [ssmService, ecrService, codecommitService, iamService, logsService, secretsmanagerService, ecsService, codebuildService];
