@@ -47,7 +47,10 @@ export class Daemon {
   #resolveStopped: () => void = () => {};
   #stopping: Promise<void> | undefined;
   #runtime: RuntimeState = { state: 'Starting' };
-  #runtimeReady: Promise<void> = Promise.resolve();
+  /** Settles once the runtime connected, failed, or was never going to (resolved by start, or by close on failure). */
+  #runtimeReady: Promise<void>;
+  #settleRuntime: () => void = () => {};
+  #runtimeConnecting = false;
   #releaseLock: () => void;
   #port: number;
   #engines: Engine[] = [];
@@ -60,6 +63,7 @@ export class Daemon {
     this.startedAt = this.clock.now();
     this.#releaseLock = releaseLock;
     this.#port = options.config.port;
+    this.#runtimeReady = new Promise((resolve) => (this.#settleRuntime = resolve));
     this.store = new Store(options.config.dataDir);
     this.blobs = new BlobStore(options.config.dataDir);
     for (const service of services) if (service.migrations) this.store.migrate(service.migrations);
@@ -75,7 +79,7 @@ export class Daemon {
         onClose: (fn) => this.edge.onClose(fn),
       }),
     );
-    this.#engines = startEngines({ ...context, blobs: this.blobs, endpoint: () => this.endpoint });
+    this.#engines = startEngines({ ...context, blobs: this.blobs, endpoint: () => this.endpoint, runtime: () => this.#runtimeWhenSettled() });
     for (const engine of this.#engines) for (const m of engine.mounts ?? []) this.edge.mount(m);
     this.stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
   }
@@ -97,7 +101,9 @@ export class Daemon {
       await daemon.blobs.cleanStaleUploads(STALE_UPLOAD_MS);
       daemon.#port = await daemon.edge.listen(config.host, config.port);
       lock.update({ pid: process.pid, host: config.host, port: daemon.#port, startedAt: daemon.startedAt });
-      daemon.#runtimeReady = daemon.#connectRuntime(options.runtime ?? 'auto');
+      const started = daemon;
+      started.#runtimeConnecting = true;
+      void started.#connectRuntime(options.runtime ?? 'auto').finally(() => started.#settleRuntime());
       daemon.bus.publish({ type: 'daemon.started', resource: `slipway:${daemon.instanceId}`, detail: { pid: process.pid, endpoint: daemon.endpoint } });
       daemon.log.info({ endpoint: daemon.endpoint, dataDir: config.dataDir }, 'slipway is up');
       return daemon;
@@ -125,6 +131,15 @@ export class Daemon {
   /** Resolves when the runtime has connected or failed to. */
   whenRuntimeSettled(): Promise<void> {
     return this.#runtimeReady;
+  }
+
+  async #runtimeWhenSettled(): Promise<ContainerRuntime> {
+    await this.#runtimeReady;
+    const r = this.#runtime;
+    if (r.state === 'Healthy') return r.runtime;
+    if (r.state === 'Disabled') throw new Error('Slipway runs without a container runtime (--no-runtime)');
+    if (r.state === 'Unhealthy') throw new Error(`no container runtime: ${r.detail}`);
+    throw new Error('the container runtime is still starting');
   }
 
   async #connectRuntime(choice: NonNullable<DaemonOptions['runtime']>): Promise<void> {
@@ -224,6 +239,10 @@ export class Daemon {
 
   async #close(): Promise<void> {
     await this.edge.close();
+    if (this.#runtime.state === 'Starting' && !this.#runtimeConnecting) {
+      this.#runtime = { state: 'Disabled' };
+      this.#settleRuntime();
+    }
     for (const engine of [...this.#engines].reverse()) await engine.stop?.();
     await this.#runtimeReady;
     // Containers are left running on purpose: the next start adopts them by their owner label (see docs/operations.md).
