@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { ensureBusyboxImage, ensureNodeImage, sharedLibraries, nodeBinaryPath } from './base-images.ts';
+import { ensureBusyboxImage, ensureCodeBuildImage, ensureNodeImage, sharedLibraries, nodeBinaryPath } from './base-images.ts';
 import { connectRuntime } from './engine.ts';
 import { runToCompletion } from './run.ts';
 import { LABELS, type BuildImageOptions, type ContainerRuntime } from './types.ts';
@@ -100,6 +100,20 @@ describe('base images on the real engine', { ...(skip !== undefined ? { skip } :
     assert.deepEqual(second, { ...first, built: false });
     assert.equal(builds, buildsBefore, 'no build on the second ensure');
     process.stdout.write(`# node image: first ensure ${firstMs} ms, cached ensure ${secondMs} ms\n`);
+  });
+
+  test('codebuild: bash and Node in one image, answering under the managed image names it is given', async () => {
+    const alias = `localhost/slipway-test-${runId}/codebuild-standard:7.0`;
+    refs.push(alias);
+    const image = await ensureCodeBuildImage(runtime, { repository: `localhost/slipway-test-${runId}/codebuild`, labels, aliases: [alias] });
+    refs.push(image.ref);
+    const result = await runToCompletion(runtime, {
+      image: alias,
+      labels,
+      command: ['bash', '-c', 'f() { echo "bash ${BASH_VERSINFO[0]}"; }; f; node -p "process.versions.node.split(\'.\')[0]"; sh -c "echo sh"'],
+    });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.match(result.stdout, /^bash \d+\n24\nsh\n$/);
   });
 
   test('cleanup: the test images are gone', async () => {

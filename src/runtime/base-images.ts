@@ -57,21 +57,61 @@ export async function ensureBusyboxImage(runtime: ContainerRuntime, options: Ens
 
 /** The Node.js 24 image: the Node binary that runs Slipway, its shared libraries and loader, and busybox for /bin/sh. */
 export async function ensureNodeImage(runtime: ContainerRuntime, options: EnsureImageOptions = {}): Promise<EnsuredImage> {
+  return ensureNodeBased(runtime, options, {
+    comment: 'Slipway Node.js 24 base, built locally from the host Node binary; also tagged as node:24-slim.',
+    repository: 'slipway/node',
+    aliases: [PUBLIC_NODE_IMAGE],
+    extra: [],
+  });
+}
+
+/**
+ * The names of AWS's managed CodeBuild images. Slipway cannot pull them; it answers them with its own build image
+ * (Node 24, bash and busybox's tools), which covers what the seed's buildspec uses. See the CodeBuild README.
+ */
+export const CODEBUILD_MANAGED_IMAGES = [
+  'aws/codebuild/amazonlinux-x86_64-standard:5.0',
+  'aws/codebuild/amazonlinux2-x86_64-standard:5.0',
+  'aws/codebuild/amazonlinux2-x86_64-standard:4.0',
+  'aws/codebuild/standard:7.0',
+  'aws/codebuild/standard:6.0',
+  'aws/codebuild/standard:5.0',
+] as const;
+
+export const BASH_PATH = '/bin/bash';
+
+/** The build image: the Node image plus the host's bash (CodeBuild's default shell), tagged with CODEBUILD_MANAGED_IMAGES. */
+export async function ensureCodeBuildImage(runtime: ContainerRuntime, options: EnsureImageOptions = {}): Promise<EnsuredImage> {
+  return ensureNodeBased(runtime, options, {
+    comment: "Slipway's stand-in for AWS's managed CodeBuild images: Node.js 24, bash and busybox, built locally.",
+    repository: 'slipway/codebuild',
+    aliases: CODEBUILD_MANAGED_IMAGES,
+    extra: [{ hostPath: BASH_PATH, imagePath: '/bin/bash' }],
+  });
+}
+
+async function ensureNodeBased(
+  runtime: ContainerRuntime,
+  options: EnsureImageOptions,
+  image: { comment: string; repository: string; aliases: readonly string[]; extra: readonly { hostPath: string; imagePath: string }[] },
+): Promise<EnsuredImage> {
   const node = nodeBinaryPath();
   const files: Record<string, { hostPath: string; mode?: number }> = {};
   await addBinary(files, node, '/usr/local/bin/node');
   await addBinary(files, BUSYBOX_PATH, '/bin/busybox');
+  for (const binary of image.extra) await addBinary(files, binary.hostPath, binary.imagePath);
   const dockerfile = [
-    '# Slipway Node.js 24 base, built locally from the host Node binary; also tagged as node:24-slim.',
+    `# ${image.comment}`,
     'FROM scratch',
     'COPY rootfs/ /',
+    // -s without overwriting: binaries copied in (bash) keep their own files.
     'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
     'RUN mkdir -p /tmp /root && chmod 1777 /tmp && echo "root:x:0:0:root:/root:/bin/sh" > /etc/passwd && echo "root:x:0:" > /etc/group',
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin NODE_VERSION=' + (await nodeVersion(node)),
     'CMD ["node"]',
     '',
   ].join('\n');
-  return ensure(runtime, options.repository ?? 'slipway/node', '24-', dockerfile, files, options, options.aliases ?? [PUBLIC_NODE_IMAGE]);
+  return ensure(runtime, options.repository ?? image.repository, '24-', dockerfile, files, options, options.aliases ?? image.aliases);
 }
 
 /** The Node 24 binary: this process's when it is Node 24, else the project's bundled one (node_modules/node). */

@@ -7,6 +7,8 @@ export { FakeRuntime, type FakeRuntimeOptions } from './fake/runtime.ts';
 export type { FakeExecAnswer } from './fake/behaviour.ts';
 export {
   ensureBusyboxImage,
+  ensureCodeBuildImage,
+  CODEBUILD_MANAGED_IMAGES,
   ensureNodeImage,
   nodeBinaryPath,
   sharedLibraries,
