@@ -1,0 +1,66 @@
+// Picks the files of one artifact set or report group: base-directory (maybe a glob), files, exclude-paths, discard-paths.
+import { posix, resolve } from 'node:path';
+import { SlipwayError } from '../../../core/errors.ts';
+import type { MatchedEntry } from './match.ts';
+import { anyMatcher, isInside, matchDirectories, matchPattern, normalisePattern } from './match.ts';
+
+/** A file as it goes into an archive. */
+export interface SelectedFile extends MatchedEntry {
+  /** The path inside the archive. */
+  readonly path: string;
+}
+
+export interface SelectSpec {
+  readonly files: readonly string[];
+  readonly baseDirectory?: string;
+  readonly discardPaths: boolean;
+  readonly excludePaths?: readonly string[];
+  readonly enableSymlinks?: boolean;
+}
+
+export interface Selection {
+  /** Sorted by `path`. */
+  readonly files: SelectedFile[];
+  readonly warnings: string[];
+}
+
+/** AWS's phase context message when an artifact set selects nothing. */
+export const NO_MATCHING_ARTIFACT_PATHS = 'no matching artifact paths found';
+
+/**
+ * The files `spec` selects under `root` (CODEBUILD_SRC_DIR). Paths in the archive are relative to the base
+ * directory (each matched one, for a globbed base-directory), or bare names with discard-paths.
+ */
+export async function selectFiles(root: string, spec: SelectSpec): Promise<Selection> {
+  const warnings: string[] = [];
+  const bases = spec.baseDirectory === undefined ? [resolve(root)] : await baseDirectories(root, spec.baseDirectory);
+  const excluded = anyMatcher(spec.excludePaths ?? []);
+  const byPath = new Map<string, SelectedFile>();
+  for (const base of bases) {
+    for (const pattern of spec.files) {
+      const found = await matchPattern(base, pattern, { keepLinks: spec.enableSymlinks === true, linkRoot: base });
+      warnings.push(...found.warnings);
+      for (const entry of found.entries) {
+        if (excluded(entry.rel)) continue;
+        const path = spec.discardPaths ? posix.basename(entry.rel) : entry.rel;
+        const earlier = byPath.get(path);
+        if (earlier !== undefined && earlier.abs !== entry.abs) {
+          // Flattening two files to one name: the later one replaces the earlier, as a copy into one folder would.
+          warnings.push(`${path}: ${entry.rel} replaces ${earlier.rel} (discard-paths puts both at the same name)`);
+        }
+        byPath.set(path, { ...entry, path });
+      }
+    }
+  }
+  const files = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, warnings };
+}
+
+async function baseDirectories(root: string, baseDirectory: string): Promise<string[]> {
+  if (['', '.', './'].includes(baseDirectory.trim())) return [resolve(root)];
+  const pattern = normalisePattern(baseDirectory);
+  if (posix.isAbsolute(pattern) || !isInside(resolve(root), resolve(root, pattern))) {
+    throw new SlipwayError('CLIENT_ERROR', `base-directory ${JSON.stringify(baseDirectory)} leaves the source directory: expected a directory relative to CODEBUILD_SRC_DIR`);
+  }
+  return matchDirectories(resolve(root), pattern);
+}
