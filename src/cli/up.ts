@@ -1,5 +1,6 @@
 // `slipway up`: runs the daemon in the foreground until SIGINT/SIGTERM or `slipway down`.
 import type { SlipwayConfig } from '../core/config.ts';
+import { foregroundLog } from '../core/log.ts';
 import { Daemon } from '../daemon/daemon.ts';
 
 export interface UpOptions {
@@ -27,11 +28,13 @@ export async function up(options: UpOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    daemon = await Daemon.start({ config: options.config, runtime: options.runtime ? 'auto' : 'none' });
+    const log = foregroundLog(options.config.dataDir);
+    daemon = await Daemon.start({ config: options.config, runtime: options.runtime ? 'auto' : 'none', logTo: log });
     if (stopRequested !== undefined) void daemon.stop(stopRequested);
     else {
       options.out(`Slipway is up at ${daemon.endpoint} (data dir ${options.config.dataDir}).`);
       options.out(`AWS CLI: aws --endpoint-url ${daemon.endpoint} …   Status: slipway status   Stop: Ctrl-C or slipway down`);
+      options.out(`Full log (JSON lines, access log included): ${log.file}`);
     }
     await daemon.stopped;
     options.out('Slipway stopped.');

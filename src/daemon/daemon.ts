@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import { endpointUrl, type SlipwayConfig } from '../core/config.ts';
 import { EventBus } from '../core/events.ts';
 import { uuid } from '../core/ids.ts';
+import type { DestinationStream } from 'pino';
 import { createLogger, SecretMasker, type Logger } from '../core/log.ts';
 import { Edge } from '../edge/server.ts';
 import type { ContainerRuntime } from '../runtime/types.ts';
@@ -24,6 +25,8 @@ const STALE_UPLOAD_MS = 60 * 60 * 1000;
 export interface DaemonOptions {
   readonly config: SlipwayConfig;
   readonly log?: Logger;
+  /** Where the daemon's own logger writes (and at which level) when no `log` is given; default JSON on stderr. */
+  readonly logTo?: { readonly destination: DestinationStream; readonly level: string };
   readonly clock?: Clock;
   /** `auto` finds or starts a container engine; `none` runs without one (API-only tests). */
   readonly runtime?: 'auto' | 'none' | (() => Promise<ContainerRuntime>);
@@ -58,7 +61,7 @@ export class Daemon {
   private constructor(options: DaemonOptions, releaseLock: () => void) {
     this.config = options.config;
     this.masker = new SecretMasker();
-    this.log = options.log ?? createLogger({ masker: this.masker });
+    this.log = options.log ?? createLogger({ masker: this.masker, ...(options.logTo === undefined ? {} : { destination: options.logTo.destination, level: options.logTo.level }) });
     this.clock = options.clock ?? systemClock;
     this.startedAt = this.clock.now();
     this.#releaseLock = releaseLock;

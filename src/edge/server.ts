@@ -85,7 +85,7 @@ export class Edge {
     let target = String(req.headers['x-amz-target'] ?? '');
     res.on('finish', () => {
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      this.#log.info({ method: req.method, path, target: target || undefined, status: res.statusCode, ms, requestId }, 'request');
+      this.#log.debug({ method: req.method, path, target: target || undefined, status: res.statusCode, ms, requestId }, 'request');
     });
     try {
       const mount = this.#mounts.find((m) => path === m.prefix.replace(/\/$/, '') || path.startsWith(m.prefix));
