@@ -1,5 +1,23 @@
 // Elastic Load Balancing v2's registry (Query protocol, API version 2015-12-01): load balancers, target groups, listeners, rules.
-import type { ServiceDefinition } from '../types.ts';
+import { op, type OperationHandler, type ServiceDefinition } from '../types.ts';
+import { coerceQueryInput } from './common.ts';
+import { elbv2Migrations } from './schema.ts';
+import { addTags, describeTags, removeTags } from './tags.ts';
+import {
+  createTargetGroup,
+  deleteTargetGroup,
+  describeTargetGroupAttributes,
+  describeTargetGroups,
+  modifyTargetGroup,
+  modifyTargetGroupAttributes,
+} from './target-groups.ts';
+import { deregisterTargetsOp, describeTargetHealthOp, registerTargetsOp } from './targets.ts';
+
+/** Query input arrives as strings: numbers and booleans are converted by the model's member names first. */
+function q<I, O>(handler: (input: I, ctx: Parameters<OperationHandler>[1]) => O): OperationHandler {
+  const inner = op(handler);
+  return (input, ctx) => inner(coerceQueryInput(input) as Record<string, unknown>, ctx);
+}
 
 export const elbv2Service: ServiceDefinition = {
   name: 'elbv2',
@@ -7,5 +25,19 @@ export const elbv2Service: ServiceDefinition = {
   protocol: 'query',
   signingName: 'elasticloadbalancing',
   xmlNamespace: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
-  operations: {},
+  migrations: elbv2Migrations,
+  operations: {
+    CreateTargetGroup: q(createTargetGroup),
+    ModifyTargetGroup: q(modifyTargetGroup),
+    DescribeTargetGroups: q(describeTargetGroups),
+    DeleteTargetGroup: q(deleteTargetGroup),
+    DescribeTargetGroupAttributes: q(describeTargetGroupAttributes),
+    ModifyTargetGroupAttributes: q(modifyTargetGroupAttributes),
+    RegisterTargets: q(registerTargetsOp),
+    DeregisterTargets: q(deregisterTargetsOp),
+    DescribeTargetHealth: q(describeTargetHealthOp),
+    AddTags: q(addTags),
+    RemoveTags: q(removeTags),
+    DescribeTags: q(describeTags),
+  },
 };

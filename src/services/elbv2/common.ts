@@ -1,0 +1,82 @@
+// ELBv2's shared pieces: its error codes, Query-string coercion of numbers and booleans, ARNs, paging and input reading.
+import { Problems, SlipwayError } from '../../core/errors.ts';
+import { arn, shortId } from '../../core/ids.ts';
+import type { ServiceContext } from '../types.ts';
+import { InputReader } from '../validate.ts';
+
+/** An ELBv2 error: the model's `error.code` (e.g. `TargetGroupNotFound`), HTTP 400 as AWS answers. */
+export function elbError(code: string, message: string): SlipwayError {
+  return new SlipwayError(code, message, { extra: { httpStatus: 400 } });
+}
+
+/** An input reader whose problems end as one ELBv2 `ValidationError` listing them all. */
+export function reader(input: object): { r: InputReader; problems: Problems; done: () => void } {
+  const problems = new Problems();
+  const r = new InputReader(input, problems);
+  return {
+    r,
+    problems,
+    done: () => problems.throwIfAny('ValidationError', `${problems.size} validation error${problems.size === 1 ? '' : 's'} detected`),
+  };
+}
+
+// Query requests carry every value as a string; these members are integers or booleans in the model.
+const INTEGER_MEMBERS = new Set([
+  'Port',
+  'Weight',
+  'DurationSeconds',
+  'HealthCheckIntervalSeconds',
+  'HealthCheckTimeoutSeconds',
+  'HealthyThresholdCount',
+  'UnhealthyThresholdCount',
+  'PageSize',
+  'Priority',
+  'Order',
+]);
+const BOOLEAN_MEMBERS = new Set(['HealthCheckEnabled', 'Enabled', 'IsDefault']);
+
+/** Converts the Query codec's strings to numbers and booleans where the ELBv2 model says so (by member name). */
+export function coerceQueryInput(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => coerceQueryInput(v, key));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, coerceQueryInput(v, k)]));
+  }
+  if (typeof value !== 'string') return value;
+  if (INTEGER_MEMBERS.has(key) && /^-?\d+$/.test(value)) return Number(value);
+  if (BOOLEAN_MEMBERS.has(key) && (value === 'true' || value === 'false')) return value === 'true';
+  return value;
+}
+
+/** ELB resource ids are 16 lower-case hex digits. */
+export function elbId(): string {
+  return shortId(16, '0123456789abcdef');
+}
+
+export function elbArn(ctx: Pick<ServiceContext, 'config'>, resource: string): string {
+  return arn(ctx.config, 'elasticloadbalancing', resource);
+}
+
+/** Load balancer and target group names: 1–32 letters, digits and hyphens, no hyphen at either end. */
+export const ELB_NAME = { min: 1, max: 32, pattern: /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, patternText: 'at most 32 letters, digits and hyphens, not beginning or ending with a hyphen' };
+
+/** Marker paging over a stable ordering: the marker is the opaque offset of the next page. */
+export function page<T>(items: readonly T[], pageSize: number | undefined, marker: string | undefined): { items: T[]; nextMarker?: string } {
+  let start = 0;
+  if (marker !== undefined) {
+    const decoded = Number(Buffer.from(marker, 'base64url').toString('utf8'));
+    if (!Number.isInteger(decoded) || decoded < 0) throw elbError('ValidationError', `Marker: found "${marker}", expected a NextMarker from a previous response`);
+    start = decoded;
+  }
+  const size = pageSize ?? 400;
+  const slice = items.slice(start, start + size);
+  const end = start + slice.length;
+  return end < items.length ? { items: slice, nextMarker: Buffer.from(String(end)).toString('base64url') } : { items: slice };
+}
+
+export function readPaging(r: InputReader): { marker: string | undefined; pageSize: number | undefined } {
+  return { marker: r.string('Marker'), pageSize: r.integer('PageSize', { min: 1, max: 400 }) };
+}
+
+export function json<T>(text: string): T {
+  return JSON.parse(text) as T;
+}
