@@ -1,5 +1,9 @@
 // CodeDeploy's registry: applications, deployment groups, deployment configurations and deployments (ECS blue/green).
-import type { ServiceDefinition } from '../types.ts';
+import { op, type ServiceDefinition } from '../types.ts';
+import { batchGetApplications, createApplication, deleteApplication, getApplication, listApplications } from './applications.ts';
+import { createDeploymentConfig, deleteDeploymentConfig, getDeploymentConfig, listDeploymentConfigs } from './deployment-configs.ts';
+import { createDeploymentGroup, deleteDeploymentGroup, getDeploymentGroup, listDeploymentGroups, updateDeploymentGroup } from './deployment-groups.ts';
+import { codedeployMigrations } from './migrations.ts';
 
 export const codedeployService: ServiceDefinition = {
   name: 'codedeploy',
@@ -8,5 +12,21 @@ export const codedeployService: ServiceDefinition = {
   jsonVersion: '1.1',
   targetPrefix: 'CodeDeploy_20141006',
   signingName: 'codedeploy',
-  operations: {},
+  migrations: codedeployMigrations,
+  operations: {
+    CreateApplication: op(createApplication),
+    GetApplication: op(getApplication),
+    BatchGetApplications: op(batchGetApplications),
+    ListApplications: op(listApplications),
+    DeleteApplication: op(deleteApplication),
+    CreateDeploymentGroup: op(createDeploymentGroup),
+    GetDeploymentGroup: op(getDeploymentGroup),
+    UpdateDeploymentGroup: op(updateDeploymentGroup),
+    ListDeploymentGroups: op(listDeploymentGroups),
+    DeleteDeploymentGroup: op(deleteDeploymentGroup),
+    CreateDeploymentConfig: op(createDeploymentConfig),
+    GetDeploymentConfig: op(getDeploymentConfig),
+    ListDeploymentConfigs: op(listDeploymentConfigs),
+    DeleteDeploymentConfig: op(deleteDeploymentConfig),
+  },
 };

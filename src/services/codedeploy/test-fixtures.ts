@@ -1,0 +1,26 @@
+// Inputs shared by the CodeDeploy tests: a valid ECS blue/green deployment group like the one the ECS console creates.
+import type { CreateDeploymentGroupInput } from '@aws-sdk/client-codedeploy';
+
+export const ROLE = 'arn:aws:iam::000000000000:role/ecsCodeDeployRole';
+export const PROD_LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/test-alb/0123456789abcdef/1111111111111111';
+export const TEST_LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/test-alb/0123456789abcdef/2222222222222222';
+
+export function ecsGroupInput(applicationName: string, deploymentGroupName: string, service = `svc-${deploymentGroupName}`): CreateDeploymentGroupInput {
+  return {
+    applicationName,
+    deploymentGroupName,
+    serviceRoleArn: ROLE,
+    deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
+    blueGreenDeploymentConfiguration: {
+      deploymentReadyOption: { actionOnTimeout: 'CONTINUE_DEPLOYMENT', waitTimeInMinutes: 0 },
+      terminateBlueInstancesOnDeploymentSuccess: { action: 'TERMINATE', terminationWaitTimeInMinutes: 5 },
+    },
+    ecsServices: [{ clusterName: 'test-cluster', serviceName: service }],
+    loadBalancerInfo: {
+      targetGroupPairInfoList: [
+        { targetGroups: [{ name: 'tg-blue' }, { name: 'tg-green' }], prodTrafficRoute: { listenerArns: [PROD_LISTENER] }, testTrafficRoute: { listenerArns: [TEST_LISTENER] } },
+      ],
+    },
+    autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'] },
+  };
+}
