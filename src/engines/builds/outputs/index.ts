@@ -5,3 +5,7 @@ export type { SelectedFile, Selection, SelectSpec } from './select.ts';
 export { NO_MATCHING_ARTIFACT_PATHS, selectFiles } from './select.ts';
 export type { StoredArchive, ZipEntryInfo } from './zip.ts';
 export { extractZip, listZip, readZipEntry } from './zip.ts';
+export type { CacheMount, CacheRoots } from './cache-archive.ts';
+export { cacheMountPoints } from './cache-archive.ts';
+export type { CacheEntryInfo, CacheOptions, RestoreResult, SaveResult } from './cache.ts';
+export { CACHE_MIGRATIONS, cacheVersion, listCaches, restoreCache, saveCache } from './cache.ts';

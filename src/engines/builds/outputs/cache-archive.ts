@@ -1,0 +1,196 @@
+// Cache archives: cache.paths (relative to the source, or absolute container paths behind host mounts) as a tar blob.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, mkdir, rm, symlink, utimes } from 'node:fs/promises';
+import { dirname, posix, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import { SlipwayError } from '../../../core/errors.ts';
+import type { BlobInfo, BlobStore } from '../../../store/blobs.ts';
+import type { MatchedEntry } from './match.ts';
+import { isCode, isInside, matchPattern, normalisePattern, staticBase } from './match.ts';
+
+/** A container path backed by a host directory: `/root/.npm` → `/var/lib/slipway/builds/x/root-npm`. */
+export interface CacheMount {
+  /** Absolute path inside the build container. */
+  readonly path: string;
+  /** The host directory holding that path's content. */
+  readonly hostDir: string;
+}
+
+export interface CacheRoots {
+  /** Host directory of CODEBUILD_SRC_DIR: relative cache paths are under it. */
+  readonly srcDir: string;
+  /** Host directories behind absolute cache paths; in host mode, `[{ path: '/', hostDir: '/' }]`. */
+  readonly mounts?: readonly CacheMount[];
+}
+
+interface ArchiveEntry extends MatchedEntry {
+  /** `src/<rel>` or `abs/<container path without the leading slash>`. */
+  readonly name: string;
+}
+
+/**
+ * The container directories a runner must back with host directories (bind mounts) so absolute `cache.paths`
+ * survive the container: the part of each absolute pattern before its first glob (`/root/.npm/**\/*` → `/root/.npm`).
+ */
+export function cacheMountPoints(paths: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const raw of paths) {
+    const p = normalisePattern(raw);
+    if (!p.startsWith('/')) continue;
+    const base = staticBase(p);
+    if (base !== '' && base !== '/') out.add(base);
+  }
+  return [...out].sort();
+}
+
+/** Longest mount containing the container path. */
+function mountFor(mounts: readonly CacheMount[], containerPath: string): CacheMount | undefined {
+  let best: CacheMount | undefined;
+  for (const m of mounts) {
+    const root = posix.resolve(m.path);
+    if (!isInside(root, containerPath)) continue;
+    if (best === undefined || root.length > posix.resolve(best.path).length) best = m;
+  }
+  return best;
+}
+
+/** Every file the cache paths select, named for the archive; absolute paths no mount covers become warnings. */
+export async function cacheEntries(paths: readonly string[], roots: CacheRoots): Promise<{ entries: ArchiveEntry[]; warnings: string[] }> {
+  const warnings: string[] = [];
+  const byName = new Map<string, ArchiveEntry>();
+  for (const raw of paths) {
+    const p = normalisePattern(raw);
+    if (!p.startsWith('/')) {
+      // Links stay links wherever they point (node_modules/.bin): a cache restores a tree as it was.
+      const found = await matchPattern(resolve(roots.srcDir), p, { keepLinks: true, linkRoot: '/' });
+      warnings.push(...found.warnings);
+      for (const e of found.entries) byName.set(`src/${e.rel}`, { ...e, name: `src/${e.rel}` });
+      continue;
+    }
+    const base = staticBase(p);
+    const mount = mountFor(roots.mounts ?? [], base === '' ? '/' : base);
+    if (mount === undefined) {
+      warnings.push(`cache path ${raw}: no host directory backs ${base}; not cached (the runner mounts cacheMountPoints())`);
+      continue;
+    }
+    const mountRoot = posix.resolve(mount.path);
+    const inner = mountRoot === '/' ? p.slice(1) : p.slice(mountRoot.length + 1);
+    const found = await matchPattern(resolve(mount.hostDir), inner === '' ? '**/*' : inner, { keepLinks: true, linkRoot: '/' });
+    warnings.push(...found.warnings);
+    for (const e of found.entries) {
+      const name = `abs${posix.join(mountRoot, e.rel)}`;
+      byName.set(name, { ...e, name });
+    }
+  }
+  const entries = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { entries, warnings };
+}
+
+/** Streams the entries as a tar into the blob store. */
+export async function writeCacheTar(entries: readonly ArchiveEntry[], blobs: BlobStore): Promise<BlobInfo> {
+  const pack = tar.pack();
+  const put = blobs.put(pack as AsyncIterable<Uint8Array>);
+  // If the store stops reading (disk full), pending entry writes must fail rather than wait forever.
+  put.catch((error: unknown) => pack.destroy(error as Error));
+  try {
+    for (const e of entries) {
+      if (e.kind === 'symlink') {
+        pack.entry({ name: e.name, type: 'symlink', linkname: e.linkTarget ?? '', mode: 0o777, mtime: e.mtime });
+        continue;
+      }
+      const sink = pack.entry({ name: e.name, type: 'file', size: e.size, mode: e.mode & 0o7777, mtime: e.mtime });
+      await pipeline(createReadStream(e.abs), sink);
+    }
+    pack.finalize();
+  } catch (error) {
+    pack.destroy(error as Error);
+    await put.catch(() => {});
+    throw new SlipwayError('CacheSaveFailed', `Cache archive could not be written: ${(error as Error).message}`, { cause: error });
+  }
+  return put;
+}
+
+/**
+ * Unpacks a cache tar into the roots. Each entry must land inside its root (no `..`); links are made after all
+ * files so none is written through a link from the archive; names no root covers are skipped with a warning.
+ */
+export async function extractCacheTar(blobs: BlobStore, digest: string, roots: CacheRoots): Promise<{ files: number; warnings: string[] }> {
+  const warnings: string[] = [];
+  const links: Array<{ target: string; link: string }> = [];
+  let files = 0;
+  const extract = tar.extract();
+  const source = await blobs.read(digest);
+  const piping = pipeline(source, extract);
+  piping.catch(() => {});
+  try {
+    for await (const entry of extract) {
+      const dest = destinationOf(entry.header.name, roots, warnings);
+      const type = entry.header.type;
+      if (dest === undefined || (type !== 'file' && type !== 'symlink' && type !== 'directory')) {
+        entry.resume();
+        continue;
+      }
+      if (type === 'directory') {
+        await mkdir(dest, { recursive: true });
+        entry.resume();
+        continue;
+      }
+      await mkdir(dirname(dest), { recursive: true });
+      if (type === 'symlink') {
+        links.push({ target: entry.header.linkname ?? '', link: dest });
+        entry.resume();
+        continue;
+      }
+      await removeIfLink(dest);
+      await pipeline(entry, createWriteStream(dest, { mode: entry.header.mode ?? 0o644 }));
+      if (entry.header.mtime !== undefined) await utimes(dest, entry.header.mtime, entry.header.mtime);
+      files++;
+    }
+    await piping;
+  } catch (error) {
+    source.destroy();
+    if (error instanceof SlipwayError) throw error;
+    throw new SlipwayError('CacheRestoreFailed', `Cache ${digest} could not be restored: ${(error as Error).message}`, { cause: error });
+  }
+  for (const { target, link } of links) {
+    await rm(link, { force: true, recursive: true });
+    await symlink(target, link);
+    files++;
+  }
+  return { files, warnings };
+}
+
+function destinationOf(name: string, roots: CacheRoots, warnings: string[]): string | undefined {
+  let root: string;
+  let rel: string;
+  if (name.startsWith('src/')) {
+    root = resolve(roots.srcDir);
+    rel = name.slice('src/'.length);
+  } else if (name.startsWith('abs/')) {
+    const containerPath = posix.resolve('/', name.slice('abs'.length));
+    const mount = mountFor(roots.mounts ?? [], containerPath);
+    if (mount === undefined) {
+      warnings.push(`${containerPath}: no host directory backs it in this build; not restored`);
+      return undefined;
+    }
+    root = resolve(mount.hostDir);
+    rel = posix.relative(posix.resolve(mount.path), containerPath);
+  } else {
+    warnings.push(`${name}: not a Slipway cache entry; skipped`);
+    return undefined;
+  }
+  const dest = resolve(root, rel);
+  if (!isInside(root, dest) || dest === root) {
+    throw new SlipwayError('CacheRestoreFailed', `Cache entry ${JSON.stringify(name)} would be written outside ${root}; refused`);
+  }
+  return dest;
+}
+
+async function removeIfLink(path: string): Promise<void> {
+  try {
+    if ((await lstat(path)).isSymbolicLink()) await rm(path);
+  } catch (error) {
+    if (!isCode(error, 'ENOENT')) throw error;
+  }
+}
