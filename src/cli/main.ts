@@ -7,12 +7,22 @@ import { resolveEndpoint } from './client.ts';
 import { credentialsCreate } from './credentials.ts';
 import { events } from './events.ts';
 import { down, status } from './status.ts';
-import { up } from './up.ts';
+import { up, type UpOptions } from './up.ts';
 
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`found ${value}, expected a port number from 0 to 65535`);
   return n;
+}
+
+/** Loaded only for --example: it pulls in the example's setup program and the AWS SDK clients it uses. */
+async function exampleStep(out: (line: string) => void): Promise<NonNullable<UpOptions['afterStart']>> {
+  const { runExample, exampleSummary } = await import('./example.ts');
+  return async (daemon, signal) => {
+    const result = await runExample(daemon, { out, signal });
+    if (result.pipelineStatus !== undefined) out(`Pipeline execution ${result.pipelineStatus}.`);
+    for (const line of exampleSummary(daemon, result)) out(line);
+  };
 }
 
 interface Io {
@@ -40,13 +50,15 @@ export function program(io: Io, setCode: (code: number) => void): Command {
     .option('--port <n>', `port of the edge (default $SLIPWAY_PORT or ${DEFAULT_PORT})`, port)
     .option('--host <addr>', `address to bind (default $SLIPWAY_HOST or ${DEFAULT_HOST})`)
     .option('--no-runtime', 'run without a container engine (API only)')
-    .action(async (opts: { dataDir?: string; port?: number; host?: string; runtime: boolean }) => {
+    .option('--example', 'also set up the seed system (examples/ecs-bluegreen), push its first version and follow it to production')
+    .action(async (opts: { dataDir?: string; port?: number; host?: string; runtime: boolean; example?: boolean }) => {
       const config = makeConfig({
         ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
         ...(opts.port === undefined ? {} : { port: opts.port }),
         ...(opts.host === undefined ? {} : { host: opts.host }),
       });
-      setCode(await up({ config, runtime: opts.runtime, out: io.out }));
+      const afterStart = opts.example === true ? await exampleStep(io.out) : undefined;
+      setCode(await up({ config, runtime: opts.runtime, out: io.out, ...(afterStart === undefined ? {} : { afterStart }) }));
     });
 
   client(cli.command('status').description("print each component's health, read over the API"))

@@ -7,6 +7,8 @@ export interface UpOptions {
   readonly config: SlipwayConfig;
   readonly runtime: boolean;
   readonly out: (line: string) => void;
+  /** Runs once the daemon is up (the example); its failure is reported and the daemon keeps running. */
+  readonly afterStart?: (daemon: Daemon, signal: AbortSignal) => Promise<void>;
 }
 
 export async function up(options: UpOptions): Promise<number> {
@@ -15,6 +17,7 @@ export async function up(options: UpOptions): Promise<number> {
   let daemon: Daemon | undefined;
   let stopRequested: string | undefined;
   let signals = 0;
+  const following = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) {
@@ -22,6 +25,7 @@ export async function up(options: UpOptions): Promise<number> {
       process.exit(130);
     }
     options.out(`${signal}: stopping Slipway…`);
+    following.abort(new Error(`received ${signal}`));
     stopRequested = `received ${signal}`;
     if (daemon !== undefined) void daemon.stop(stopRequested);
   };
@@ -35,6 +39,14 @@ export async function up(options: UpOptions): Promise<number> {
       options.out(`Slipway is up at ${daemon.endpoint} (data dir ${options.config.dataDir}).`);
       options.out(`AWS CLI: aws --endpoint-url ${daemon.endpoint} …   Status: slipway status   Stop: Ctrl-C or slipway down`);
       options.out(`Full log (JSON lines, access log included): ${log.file}`);
+      if (options.afterStart !== undefined) {
+        const started = daemon;
+        options.afterStart(started, following.signal).catch((error: unknown) => {
+          if (following.signal.aborted) return;
+          options.out(`The example stopped: ${error instanceof Error ? error.message : String(error)}`);
+          options.out(`Slipway keeps running at ${started.endpoint}; fix the cause and run the same command again to resume.`);
+        });
+      }
     }
     await daemon.stopped;
     options.out('Slipway stopped.');
