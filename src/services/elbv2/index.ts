@@ -1,6 +1,9 @@
 // Elastic Load Balancing v2's registry (Query protocol, API version 2015-12-01): load balancers, target groups, listeners, rules.
 import { op, type OperationHandler, type ServiceDefinition } from '../types.ts';
 import { coerceQueryInput } from './common.ts';
+import { createListener, deleteListener, describeListeners, modifyListener } from './listeners.ts';
+import { createLoadBalancer, deleteLoadBalancer, describeLoadBalancerAttributes, describeLoadBalancers, modifyLoadBalancerAttributes } from './load-balancers.ts';
+import { createRule, deleteRule, describeRules, modifyRule, setRulePriorities } from './rules.ts';
 import { elbv2Migrations } from './schema.ts';
 import { addTags, describeTags, removeTags } from './tags.ts';
 import {
@@ -27,6 +30,20 @@ export const elbv2Service: ServiceDefinition = {
   xmlNamespace: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
   migrations: elbv2Migrations,
   operations: {
+    CreateLoadBalancer: q(createLoadBalancer),
+    DescribeLoadBalancers: q(describeLoadBalancers),
+    DeleteLoadBalancer: q(deleteLoadBalancer),
+    DescribeLoadBalancerAttributes: q(describeLoadBalancerAttributes),
+    ModifyLoadBalancerAttributes: q(modifyLoadBalancerAttributes),
+    CreateListener: q(createListener),
+    ModifyListener: q(modifyListener),
+    DescribeListeners: q(describeListeners),
+    DeleteListener: q(deleteListener),
+    CreateRule: q(createRule),
+    ModifyRule: q(modifyRule),
+    DescribeRules: q(describeRules),
+    DeleteRule: q(deleteRule),
+    SetRulePriorities: q(setRulePriorities),
     CreateTargetGroup: q(createTargetGroup),
     ModifyTargetGroup: q(modifyTargetGroup),
     DescribeTargetGroups: q(describeTargetGroups),
