@@ -9,3 +9,7 @@ export type { CacheMount, CacheRoots } from './cache-archive.ts';
 export { cacheMountPoints } from './cache-archive.ts';
 export type { CacheEntryInfo, CacheOptions, RestoreResult, SaveResult } from './cache.ts';
 export { CACHE_MIGRATIONS, cacheVersion, listCaches, restoreCache, saveCache } from './cache.ts';
+export type { ParsedTestCase, TestStatus } from './junit.ts';
+export { parseCucumberJson, parseJUnitXml, ReportParseError } from './junit.ts';
+export type { CollectedReport, CollectReportsOptions, ReportShape, TestCaseShape } from './reports.ts';
+export { collectReports, reportGroupOf, SUPPORTED_REPORT_FORMATS } from './reports.ts';
