@@ -14,13 +14,13 @@ import type {
 import { SlipwayError } from '../../core/errors.ts';
 import { arn } from '../../core/ids.ts';
 import { str, type Row } from '../../store/db.ts';
-import type { OperationContext } from '../types.ts';
+import type { OperationContext, ServiceContext } from '../types.ts';
 import { InputReader } from '../validate.ts';
 import { page } from './paging.ts';
 
 const CLUSTER_NAME = { min: 1, max: 255, pattern: /^[A-Za-z0-9_-]+$/, patternText: "letters, digits, '-' and '_' (1-255)" };
 
-export function clusterArn(ctx: OperationContext, name: string): string {
+export function clusterArn(ctx: ServiceContext, name: string): string {
   return arn(ctx.config, 'ecs', `cluster/${name}`);
 }
 

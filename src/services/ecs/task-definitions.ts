@@ -18,13 +18,13 @@ import { SlipwayError } from '../../core/errors.ts';
 import { arn } from '../../core/ids.ts';
 import { num, str, type Row } from '../../store/db.ts';
 import { assertTaskDefinition } from '../../specs/taskdef/index.ts';
-import type { OperationContext } from '../types.ts';
+import type { OperationContext, ServiceContext } from '../types.ts';
 import { InputReader } from '../validate.ts';
 import { page } from './paging.ts';
 
 const STATUSES = ['ACTIVE', 'INACTIVE', 'DELETE_IN_PROGRESS'] as const;
 
-function taskDefinitionArn(ctx: OperationContext, family: string, revision: number): string {
+export function taskDefinitionArn(ctx: ServiceContext, family: string, revision: number): string {
   return arn(ctx.config, 'ecs', `task-definition/${family}:${revision}`);
 }
 
@@ -35,7 +35,7 @@ function compatibilities(body: RegisterTaskDefinitionRequest): Compatibility[] {
   return out;
 }
 
-function toTaskDefinition(row: Row, ctx: OperationContext): TaskDefinition {
+export function toTaskDefinition(row: Row, ctx: OperationContext): TaskDefinition {
   const body = JSON.parse(str(row, 'body')) as RegisterTaskDefinitionRequest;
   const family = str(row, 'family');
   const revision = num(row, 'revision');
@@ -64,7 +64,7 @@ function unableToDescribe(ref: string): SlipwayError {
 }
 
 /** Resolves `family`, `family:revision` or an ARN; a bare family means its latest ACTIVE revision. */
-function findRow(ref: string, ctx: OperationContext, requireRevision: boolean): Row | undefined {
+export function findRow(ref: string, ctx: ServiceContext, requireRevision: boolean): Row | undefined {
   const bare = ref.replace(/^arn:aws[a-z-]*:ecs:[^:]*:[^:]*:task-definition\//, '');
   const m = /^([A-Za-z0-9_-]{1,255})(?::(\d+))?$/.exec(bare);
   if (m === null) {
