@@ -1,0 +1,25 @@
+// The pipeline runner engine: executions move through stages per AWS's execution modes, actions run through providers.
+import type { Engine, EngineContext } from '../types.ts';
+import { defaultProviders, ProviderRegistry } from './providers/registry.ts';
+import { PipelineRunner } from './runner.ts';
+import { startSourceTriggers } from './triggers.ts';
+import type { ActionProvider } from './types.ts';
+
+export interface PipelineRunnerOptions {
+  /** Replaces the default providers (tests run pipelines on test providers). */
+  readonly providers?: readonly ActionProvider[];
+}
+
+export function startPipelineRunner(ctx: EngineContext, options: PipelineRunnerOptions = {}): Engine & { readonly runner: PipelineRunner } {
+  const runner = new PipelineRunner(ctx, new ProviderRegistry(options.providers ?? defaultProviders(ctx)));
+  runner.start();
+  const stopTriggers = startSourceTriggers(ctx);
+  return {
+    name: 'pipelines',
+    runner,
+    async stop() {
+      stopTriggers();
+      await runner.stop();
+    },
+  };
+}
