@@ -1,13 +1,13 @@
 // Cache archives: cache.paths (relative to the source, or absolute container paths behind host mounts) as a tar blob.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, rm, symlink, utimes } from 'node:fs/promises';
+import { mkdir, rm, symlink, utimes } from 'node:fs/promises';
 import { dirname, posix, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { SlipwayError } from '../../../core/errors.ts';
 import type { BlobInfo, BlobStore } from '../../../store/blobs.ts';
 import type { MatchedEntry } from './match.ts';
-import { isCode, isInside, matchPattern, normalisePattern, staticBase } from './match.ts';
+import { isInside, matchPattern, normalisePattern, removeIfLink, staticBase } from './match.ts';
 
 /** A container path backed by a host directory: `/root/.npm` → `/var/lib/slipway/builds/x/root-npm`. */
 export interface CacheMount {
@@ -185,12 +185,4 @@ function destinationOf(name: string, roots: CacheRoots, warnings: string[]): str
     throw new SlipwayError('CacheRestoreFailed', `Cache entry ${JSON.stringify(name)} would be written outside ${root}; refused`);
   }
   return dest;
-}
-
-async function removeIfLink(path: string): Promise<void> {
-  try {
-    if ((await lstat(path)).isSymbolicLink()) await rm(path);
-  } catch (error) {
-    if (!isCode(error, 'ENOENT')) throw error;
-  }
 }

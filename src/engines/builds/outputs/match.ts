@@ -1,6 +1,6 @@
 // Matches buildspec path patterns (artifacts, reports, cache) against a directory tree, the way CodeBuild reads them.
 import type { Dirent, Stats } from 'node:fs';
-import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 
@@ -222,4 +222,13 @@ async function statOrUndefined(p: string): Promise<Stats | undefined> {
 
 export function isCode(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** Removes `path` when it is a symbolic link, so a following write creates a file instead of writing through it. */
+export async function removeIfLink(path: string): Promise<void> {
+  try {
+    if ((await lstat(path)).isSymbolicLink()) await rm(path);
+  } catch (error) {
+    if (!isCode(error, 'ENOENT')) throw error;
+  }
 }

@@ -1,7 +1,7 @@
 // Artifact zips: written straight into the blob store (sha256 and md5 on the fly), and read back safely.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, rm, symlink, utimes } from 'node:fs/promises';
+import { mkdir, rm, symlink, utimes } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,7 +9,7 @@ import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { SlipwayError } from '../../../core/errors.ts';
 import type { BlobStore } from '../../../store/blobs.ts';
-import { isCode, isInside } from './match.ts';
+import { isCode, isInside, removeIfLink } from './match.ts';
 import type { SelectedFile } from './select.ts';
 
 export interface StoredArchive {
@@ -157,12 +157,4 @@ function describe(entry: yauzl.Entry): ZipEntryInfo {
   const kind = isDir ? 'directory' : (mode & S_IFMT) === S_IFLNK ? 'symlink' : 'file';
   const path = isDir ? entry.fileName.slice(0, -1) : entry.fileName;
   return { path, kind, mode, size: entry.uncompressedSize };
-}
-
-async function removeIfLink(path: string): Promise<void> {
-  try {
-    if ((await lstat(path)).isSymbolicLink()) await rm(path);
-  } catch (error) {
-    if (!isCode(error, 'ENOENT')) throw error;
-  }
 }
