@@ -1,5 +1,6 @@
 // The engines the daemon runs, in start order: one explicit list (each later issue adds its engine here).
 import { startGitServer } from '../engines/git-server/index.ts';
+import { startPipelineRunner } from '../engines/pipelines/index.ts';
 import { startRegistry } from '../engines/registry/index.ts';
 import { startScheduler } from '../engines/scheduler/index.ts';
 import type { Engine, EngineContext } from '../engines/types.ts';
@@ -7,5 +8,5 @@ import type { Engine, EngineContext } from '../engines/types.ts';
 export type { Engine, EngineContext } from '../engines/types.ts';
 
 export function startEngines(ctx: EngineContext): Engine[] {
-  return [startGitServer(ctx), startRegistry(ctx), startScheduler(ctx)];
+  return [startGitServer(ctx), startRegistry(ctx), startScheduler(ctx), startPipelineRunner(ctx)];
 }
