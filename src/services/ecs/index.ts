@@ -2,6 +2,8 @@
 import { op, type ServiceDefinition } from '../types.ts';
 import { createCluster, deleteCluster, describeClusters, listClusters } from './clusters.ts';
 import { ecsMigrations } from './migrations.ts';
+import { createService, deleteService, describeServices, listServices, updateService } from './services.ts';
+import { createTaskSet, deleteTaskSet, describeTaskSets, updateServicePrimaryTaskSet, updateTaskSet } from './task-sets.ts';
 import {
   deregisterTaskDefinition,
   describeTaskDefinition,
@@ -9,6 +11,7 @@ import {
   listTaskDefinitions,
   registerTaskDefinition,
 } from './task-definitions.ts';
+import { describeTasks, listTasks, runTask, stopTask } from './tasks.ts';
 
 export const ecsService: ServiceDefinition = {
   name: 'ecs',
@@ -28,5 +31,19 @@ export const ecsService: ServiceDefinition = {
     ListTaskDefinitions: op(listTaskDefinitions),
     ListTaskDefinitionFamilies: op(listTaskDefinitionFamilies),
     DeregisterTaskDefinition: op(deregisterTaskDefinition),
+    RunTask: op(runTask),
+    StopTask: op(stopTask),
+    DescribeTasks: op(describeTasks),
+    ListTasks: op(listTasks),
+    CreateService: op(createService),
+    UpdateService: op(updateService),
+    DescribeServices: op(describeServices),
+    ListServices: op(listServices),
+    DeleteService: op(deleteService),
+    CreateTaskSet: op(createTaskSet),
+    UpdateTaskSet: op(updateTaskSet),
+    DeleteTaskSet: op(deleteTaskSet),
+    DescribeTaskSets: op(describeTaskSets),
+    UpdateServicePrimaryTaskSet: op(updateServicePrimaryTaskSet),
   },
 };
