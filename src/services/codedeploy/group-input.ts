@@ -71,7 +71,7 @@ export function readServiceRole(p: CodedProblems, v: unknown, required: boolean)
   return v;
 }
 
-function readAlarms(p: CodedProblems, v: unknown): AlarmConfiguration {
+export function readAlarms(p: CodedProblems, v: unknown): AlarmConfiguration {
   const off: AlarmConfiguration = { enabled: false, ignorePollAlarmFailure: false, alarms: [] };
   if (!given(v)) return off;
   if (!isObj(v)) {
@@ -92,7 +92,7 @@ function readAlarms(p: CodedProblems, v: unknown): AlarmConfiguration {
   return { enabled, ignorePollAlarmFailure: v['ignorePollAlarmFailure'] === true, alarms: names.map((name) => ({ name })) };
 }
 
-function readRollback(p: CodedProblems, v: unknown): AutoRollbackConfiguration {
+export function readRollback(p: CodedProblems, v: unknown): AutoRollbackConfiguration {
   if (!given(v)) return { enabled: false, events: [] };
   if (!isObj(v)) {
     p.add('InvalidAutoRollbackConfigException', 'autoRollbackConfiguration', 'an object {enabled, events}', describeValue(v));

@@ -3,7 +3,17 @@ import { op, type ServiceDefinition } from '../types.ts';
 import { batchGetApplications, createApplication, deleteApplication, getApplication, listApplications } from './applications.ts';
 import { createDeploymentConfig, deleteDeploymentConfig, getDeploymentConfig, listDeploymentConfigs } from './deployment-configs.ts';
 import { createDeploymentGroup, deleteDeploymentGroup, getDeploymentGroup, listDeploymentGroups, updateDeploymentGroup } from './deployment-groups.ts';
+import {
+  batchGetDeployments,
+  continueDeployment,
+  createDeployment,
+  getDeployment,
+  listDeployments,
+  putLifecycleEventHookExecutionStatus,
+  stopDeployment,
+} from './deployments.ts';
 import { codedeployMigrations } from './migrations.ts';
+import { batchGetDeploymentTargets, getDeploymentTarget, listDeploymentTargets } from './targets.ts';
 
 export const codedeployService: ServiceDefinition = {
   name: 'codedeploy',
@@ -28,5 +38,15 @@ export const codedeployService: ServiceDefinition = {
     GetDeploymentConfig: op(getDeploymentConfig),
     ListDeploymentConfigs: op(listDeploymentConfigs),
     DeleteDeploymentConfig: op(deleteDeploymentConfig),
+    CreateDeployment: op(createDeployment),
+    GetDeployment: op(getDeployment),
+    BatchGetDeployments: op(batchGetDeployments),
+    ListDeployments: op(listDeployments),
+    ListDeploymentTargets: op(listDeploymentTargets),
+    GetDeploymentTarget: op(getDeploymentTarget),
+    BatchGetDeploymentTargets: op(batchGetDeploymentTargets),
+    ContinueDeployment: op(continueDeployment),
+    StopDeployment: op(stopDeployment),
+    PutLifecycleEventHookExecutionStatus: op(putLifecycleEventHookExecutionStatus),
   },
 };

@@ -24,3 +24,23 @@ export function ecsGroupInput(applicationName: string, deploymentGroupName: stri
     autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'] },
   };
 }
+
+export const TASK_DEFINITION_ARN = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:1';
+
+/** An ECS appspec for `taskDefinition`, with the given hooks. */
+export function appSpecText(taskDefinition = TASK_DEFINITION_ARN, containerName = 'web', hooks: Record<string, string> = {}): string {
+  const hookLines = Object.entries(hooks).map(([event, fn]) => `  - ${event}: "${fn}"`);
+  return [
+    'version: 0.0',
+    'Resources:',
+    '  - TargetService:',
+    '      Type: AWS::ECS::Service',
+    '      Properties:',
+    `        TaskDefinition: "${taskDefinition}"`,
+    '        LoadBalancerInfo:',
+    `          ContainerName: "${containerName}"`,
+    '          ContainerPort: 80',
+    ...(hookLines.length === 0 ? [] : ['Hooks:', ...hookLines]),
+    '',
+  ].join('\n');
+}
