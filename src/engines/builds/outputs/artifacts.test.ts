@@ -305,3 +305,28 @@ test('name: used only with overrideArtifactName, evaluated by the caller-supplie
   assert.match(named.primary?.location ?? '', /\/build-2026\.zip$/);
   assert.equal(named.primary?.buildArtifacts.overrideArtifactName, true);
 });
+
+test("the file list is logged as CodeBuild's agent logs it, including the pattern that matched nothing", async (t) => {
+  const src = writeTree(tempDir(t), SAMPLE);
+  const blobs = tempBlobs(t);
+  const got = await collectArtifacts({ srcDir: src, artifacts: artifactsOf('  files:', '    - README.md', '    - missing.json'), blobs, projectName: 'p', buildId: BUILD_ID });
+  assert.deepEqual(got.primary?.log, [
+    'Expanding base directory path: .',
+    'Assembling file list',
+    'Expanding .',
+    'Expanding file paths for base directory .',
+    'Assembling file list',
+    'Expanding README.md',
+    'Expanding missing.json',
+    'Skipping invalid file path missing.json',
+    'Found 1 file(s)',
+  ]);
+  await assert.rejects(
+    collectArtifacts({ srcDir: src, artifacts: artifactsOf('  files:', '    - imagedefinitions.json'), blobs, projectName: 'p', buildId: BUILD_ID }),
+    (e: unknown) => {
+      assert.ok(e instanceof SlipwayError);
+      assert.deepEqual((e.extra['log'] as string[]).slice(-2), ['Expanding imagedefinitions.json', 'Skipping invalid file path imagedefinitions.json']);
+      return true;
+    },
+  );
+});

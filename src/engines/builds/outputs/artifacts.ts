@@ -39,6 +39,8 @@ export interface ArtifactOutput {
   readonly files: readonly ArtifactFileInfo[];
   /** Flattened name collisions, broken links, patterns leaving the base directory: worth a log line each. */
   readonly warnings: readonly string[];
+  /** CodeBuild agent-style lines about the file list, for the build log. */
+  readonly log: readonly string[];
   /** Ready to place on the Build. */
   readonly buildArtifacts: BuildArtifactsShape;
 }
@@ -77,6 +79,7 @@ interface Planned {
   readonly set: ArtifactSet;
   readonly files: SelectedFile[];
   readonly warnings: string[];
+  readonly log: string[];
 }
 
 /**
@@ -104,10 +107,14 @@ export async function collectArtifacts(options: CollectArtifactsOptions): Promis
     if (selection.files.length === 0) {
       const which = w.id === undefined ? 'primary artifact' : `secondary artifact ${w.id}`;
       throw new SlipwayError('CLIENT_ERROR', NO_MATCHING_ARTIFACT_PATHS, {
-        extra: { artifactIdentifier: w.id ?? null, detail: `${which}: nothing matched ${w.set.files.map((f) => JSON.stringify(f)).join(', ')}` },
+        extra: {
+          artifactIdentifier: w.id ?? null,
+          detail: `${which}: nothing matched ${w.set.files.map((f) => JSON.stringify(f)).join(', ')}`,
+          log: selection.log,
+        },
       });
     }
-    planned.push({ ...(w.id === undefined ? {} : { id: w.id }), set: w.set, files: selection.files, warnings: selection.warnings });
+    planned.push({ ...(w.id === undefined ? {} : { id: w.id }), set: w.set, files: selection.files, warnings: selection.warnings, log: selection.log });
   }
   const secondary: ArtifactOutput[] = [];
   let primary: ArtifactOutput | undefined;
@@ -143,6 +150,7 @@ async function store(options: CollectArtifactsOptions, p: Planned): Promise<Arti
     size: archive.size,
     files: p.files.map((f) => ({ path: f.path, kind: f.kind, size: f.size, mode: f.mode })),
     warnings: p.warnings,
+    log: p.log,
     buildArtifacts,
   };
 }

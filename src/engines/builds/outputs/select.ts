@@ -22,6 +22,8 @@ export interface Selection {
   /** Sorted by `path`. */
   readonly files: SelectedFile[];
   readonly warnings: string[];
+  /** The lines CodeBuild's agent logs while assembling the file list ("Expanding …", "Found 3 file(s)"). */
+  readonly log: string[];
 }
 
 /** AWS's phase context message when an artifact set selects nothing. */
@@ -33,7 +35,11 @@ export const NO_MATCHING_ARTIFACT_PATHS = 'no matching artifact paths found';
  */
 export async function selectFiles(root: string, spec: SelectSpec): Promise<Selection> {
   const warnings: string[] = [];
+  const shownBase = spec.baseDirectory ?? '.';
+  const log = [`Expanding base directory path: ${shownBase}`, 'Assembling file list', `Expanding ${shownBase}`];
   const bases = spec.baseDirectory === undefined ? [resolve(root)] : await baseDirectories(root, spec.baseDirectory);
+  log.push(`Expanding file paths for base directory ${shownBase}`, 'Assembling file list');
+  const matchedSomething = new Set<string>();
   const excluded = anyMatcher(spec.excludePaths ?? []);
   const byPath = new Map<string, SelectedFile>();
   for (const base of bases) {
@@ -42,6 +48,7 @@ export async function selectFiles(root: string, spec: SelectSpec): Promise<Selec
       warnings.push(...found.warnings);
       for (const entry of found.entries) {
         if (excluded(entry.rel)) continue;
+        matchedSomething.add(pattern);
         const path = spec.discardPaths ? posix.basename(entry.rel) : entry.rel;
         const earlier = byPath.get(path);
         if (earlier !== undefined && earlier.abs !== entry.abs) {
@@ -52,8 +59,13 @@ export async function selectFiles(root: string, spec: SelectSpec): Promise<Selec
       }
     }
   }
+  for (const pattern of spec.files) {
+    log.push(`Expanding ${pattern}`);
+    if (!matchedSomething.has(pattern)) log.push(`Skipping invalid file path ${pattern}`);
+  }
   const files = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, warnings };
+  if (files.length > 0) log.push(`Found ${files.length} file(s)`);
+  return { files, warnings, log };
 }
 
 async function baseDirectories(root: string, baseDirectory: string): Promise<string[]> {
