@@ -101,8 +101,7 @@ export class PipelineRunner {
       return;
     }
     const timer = new AbortController();
-    const remaining = Math.max(0, run.deadline - this.#ctx.clock.now());
-    const timeout = this.#ctx.clock.sleep(remaining, timer.signal).then(() => {
+    const timeout = this.#sleepUntil(run.deadline, timer.signal).then(() => {
       controller.abort(new TimedOut(`The action timed out after ${Math.round((run.deadline - run.started) / 60_000)} minutes`));
     }, () => {});
     let outcome: { ok: true; result: ActionResult } | { ok: false; error: unknown };
@@ -126,6 +125,13 @@ export class PipelineRunner {
     const { error } = outcome;
     if (error instanceof Shutdown || error instanceof Abandoned) return;
     this.#fail(run, error instanceof TimedOut ? new ActionFailure(error.message, 'JobFailed') : failureOf(error));
+  }
+
+  /** Sleeps in steps a timer can hold (setTimeout overflows past 24.8 days; action timeouts go to 60). */
+  async #sleepUntil(deadline: number, signal: AbortSignal): Promise<void> {
+    for (let left = deadline - this.#ctx.clock.now(); left > 0; left = deadline - this.#ctx.clock.now()) {
+      await this.#ctx.clock.sleep(Math.min(left, 2 ** 31 - 1), signal);
+    }
   }
 
   #job(run: ActionRun, signal: AbortSignal): ActionJob {
