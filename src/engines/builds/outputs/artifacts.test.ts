@@ -240,7 +240,7 @@ test('zip contents read back byte for byte; checksums match the stored blob; mod
   assert.equal(again.primary?.blobDigest, out.blobDigest);
 });
 
-test('symbolic links: followed by default; kept as links inside the tree with enable-symlinks: yes', async (t) => {
+test('symbolic links: followed by default (never out of the source directory); kept as links inside the tree with enable-symlinks: yes', async (t) => {
   const outside = writeTree(tempDir(t), { 'secret.txt': 'outside' });
   const src = writeTree(tempDir(t), {
     'lib/real.txt': 'real',
@@ -253,16 +253,23 @@ test('symbolic links: followed by default; kept as links inside the tree with en
   const followed = await collectArtifacts({ srcDir: src, artifacts: artifactsOf('  files:', "    - 'lib/**/*'"), blobs, projectName: 'p', buildId: BUILD_ID });
   assert.ok(followed.primary);
   const entries = await listZip(blobs, followed.primary.blobDigest);
+  // A link leaving the source directory is not followed: on the host it would name a host file, not the container's.
   assert.deepEqual(
     entries.map((e) => [e.path, e.kind]),
     [
       ['lib/alias.txt', 'file'],
-      ['lib/out.txt', 'file'],
       ['lib/real.txt', 'file'],
     ],
   );
   assert.equal((await readZipEntry(blobs, followed.primary.blobDigest, 'lib/alias.txt'))?.toString(), 'real');
-  assert.match(followed.primary.warnings.join('\n'), /lib\/broken\.txt: symbolic link to missing\.txt, which does not exist/);
+  const warnings = followed.primary.warnings.join('\n');
+  assert.match(warnings, /lib\/broken\.txt: symbolic link to missing\.txt, which does not exist/);
+  assert.match(warnings, /lib\/out\.txt: resolves to .*secret\.txt, outside the source directory; skipped/);
+
+  // Host mode follows it, as CodeBuild does inside its own build environment.
+  const hostMode = await collectArtifacts({ srcDir: src, artifacts: artifactsOf('  files:', "    - 'lib/**/*'"), blobs, projectName: 'p', buildId: BUILD_ID, followLinksOutside: true });
+  assert.ok(hostMode.primary);
+  assert.equal((await readZipEntry(blobs, hostMode.primary.blobDigest, 'lib/out.txt'))?.toString(), 'outside');
 
   const kept = await collectArtifacts({
     srcDir: src,
@@ -278,7 +285,6 @@ test('symbolic links: followed by default; kept as links inside the tree with en
     [
       ['lib/alias.txt', 'symlink'],
       ['lib/broken.txt', 'symlink'],
-      ['lib/out.txt', 'file'], // points outside the tree: its content is taken
       ['lib/real.txt', 'file'],
       ['linked-dir', 'symlink'],
     ],
@@ -329,4 +335,16 @@ test("the file list is logged as CodeBuild's agent logs it, including the patter
       return true;
     },
   );
+});
+
+test('a base directory or path component that links out of the source directory is not read', async (t) => {
+  const outside = writeTree(tempDir(t), { 'passwd': 'host secret' });
+  const src = writeTree(tempDir(t), { 'dist': { link: outside }, 'ok.txt': 'ok' });
+  const blobs = tempBlobs(t);
+  await assert.rejects(
+    collectArtifacts({ srcDir: src, artifacts: artifactsOf('  files:', "    - '**/*'", '  base-directory: dist'), blobs, projectName: 'p', buildId: BUILD_ID }),
+    /no matching artifact paths found/,
+  );
+  const got = await collectArtifacts({ srcDir: src, artifacts: artifactsOf('  files:', '    - dist/passwd', '    - ok.txt'), blobs, projectName: 'p', buildId: BUILD_ID });
+  assert.deepEqual(await zipPaths(blobs, got.primary), ['ok.txt']);
 });

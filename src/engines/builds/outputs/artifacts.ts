@@ -67,6 +67,8 @@ export interface CollectArtifactsOptions {
    * project lacks are skipped. Absent: every buildspec secondary artifact is made.
    */
   readonly secondaryIdentifiers?: readonly string[];
+  /** Host mode only: follow links that leave srcDir (see SelectOptions). */
+  readonly followLinksOutside?: boolean;
 }
 
 export interface CollectedArtifacts {
@@ -103,7 +105,7 @@ export async function collectArtifacts(options: CollectArtifactsOptions): Promis
   }
   const planned: Planned[] = [];
   for (const w of wanted) {
-    const selection = await selectFiles(options.srcDir, w.set);
+    const selection = await selectFiles(options.srcDir, w.set, { followLinksOutside: options.followLinksOutside === true });
     if (selection.files.length === 0) {
       const which = w.id === undefined ? 'primary artifact' : `secondary artifact ${w.id}`;
       throw new SlipwayError('CLIENT_ERROR', NO_MATCHING_ARTIFACT_PATHS, {

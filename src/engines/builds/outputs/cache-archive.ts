@@ -63,7 +63,7 @@ export async function cacheEntries(paths: readonly string[], roots: CacheRoots):
     const p = normalisePattern(raw);
     if (!p.startsWith('/')) {
       // Links stay links wherever they point (node_modules/.bin): a cache restores a tree as it was.
-      const found = await matchPattern(resolve(roots.srcDir), p, { keepLinks: true, linkRoot: '/' });
+      const found = await matchPattern(resolve(roots.srcDir), p, { keepLinks: true, linkRoot: '/', confine: roots.srcDir });
       warnings.push(...found.warnings);
       for (const e of found.entries) byName.set(`src/${e.rel}`, { ...e, name: `src/${e.rel}` });
       continue;
@@ -76,7 +76,7 @@ export async function cacheEntries(paths: readonly string[], roots: CacheRoots):
     }
     const mountRoot = posix.resolve(mount.path);
     const inner = mountRoot === '/' ? p.slice(1) : p.slice(mountRoot.length + 1);
-    const found = await matchPattern(resolve(mount.hostDir), inner === '' ? '**/*' : inner, { keepLinks: true, linkRoot: '/' });
+    const found = await matchPattern(resolve(mount.hostDir), inner === '' ? '**/*' : inner, { keepLinks: true, linkRoot: '/', confine: mount.hostDir });
     warnings.push(...found.warnings);
     for (const e of found.entries) {
       const name = `abs${posix.join(mountRoot, e.rel)}`;

@@ -1,7 +1,7 @@
 // Build outputs for CodeBuild: artifact zips, the cache between builds, and test reports, for the build runner.
 export type { ArtifactFileInfo, ArtifactOutput, BuildArtifactsShape, CollectArtifactsOptions, CollectedArtifacts } from './artifacts.ts';
 export { collectArtifacts, DEFAULT_ARTIFACT_BUCKET } from './artifacts.ts';
-export type { SelectedFile, Selection, SelectSpec } from './select.ts';
+export type { SelectedFile, Selection, SelectOptions, SelectSpec } from './select.ts';
 export { NO_MATCHING_ARTIFACT_PATHS, selectFiles } from './select.ts';
 export type { StoredArchive, ZipEntryInfo } from './zip.ts';
 export { extractZip, listZip, readZipEntry } from './zip.ts';

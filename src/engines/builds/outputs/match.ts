@@ -26,6 +26,11 @@ export interface MatchOptions {
   readonly keepLinks: boolean;
   /** The tree a kept link must stay inside (the base directory for artifacts). */
   readonly linkRoot: string;
+  /**
+   * Files whose real path lies outside this directory are skipped with a warning. In a container build a link's
+   * target means a path in the container; read on the host it would be some other (host) file.
+   */
+  readonly confine?: string;
 }
 
 export interface MatchResult {
@@ -70,7 +75,8 @@ export async function matchPattern(base: string, rawPattern: string, options: Ma
   const pattern = normalisePattern(rawPattern);
   const warnings: string[] = [];
   const entries: MatchedEntry[] = [];
-  const walker = new Walker(options, warnings, entries);
+  const confine = options.confine === undefined ? undefined : await realpath(options.confine).catch(() => resolve(options.confine ?? '/'));
+  const walker = new Walker({ ...options, ...(confine === undefined ? {} : { confine }) }, warnings, entries);
   if (!isGlob(pattern)) {
     const target = resolve(base, pattern);
     if (!isInside(base, target)) return { entries, warnings: [`${rawPattern}: leaves the base directory; ignored`] };
@@ -163,7 +169,7 @@ class Walker {
   async entry(base: string, abs: string, s: Stats, accept: (rel: string) => boolean, depth: number, seen: Set<string>): Promise<void> {
     const rel = toPosix(relative(base, abs));
     if (s.isFile()) {
-      if (accept(rel)) this.#push(rel, abs, 'file', s);
+      if (accept(rel)) await this.#add(rel, abs, s);
       return;
     }
     if (!s.isSymbolicLink()) return; // sockets, fifos, devices: never archived
@@ -178,12 +184,23 @@ class Walker {
       if (accept(rel)) this.#warnings.push(`${rel}: symbolic link to ${linkTarget}, which does not exist; skipped`);
       return;
     }
-    if (t.isDirectory()) await this.dir(base, abs, accept, depth, seen);
-    else if (t.isFile() && accept(rel)) this.#push(rel, abs, 'file', t);
+    if (t.isDirectory()) {
+      if (await this.#confined(rel, abs)) await this.dir(base, abs, accept, depth, seen);
+    } else if (t.isFile() && accept(rel)) await this.#add(rel, abs, t);
   }
 
-  #push(rel: string, abs: string, kind: 'file', s: Stats): void {
-    this.#entries.push({ rel, abs, kind, mode: s.mode, size: s.size, mtime: s.mtime });
+  async #add(rel: string, abs: string, s: Stats): Promise<void> {
+    if (await this.#confined(rel, abs)) this.#entries.push({ rel, abs, kind: 'file', mode: s.mode, size: s.size, mtime: s.mtime });
+  }
+
+  /** True when `abs` really lies inside the confining directory (or nothing confines). */
+  async #confined(rel: string, abs: string): Promise<boolean> {
+    const confine = this.#options.confine;
+    if (confine === undefined) return true;
+    const real = await realpath(abs).catch(() => undefined);
+    if (real !== undefined && isInside(confine, real)) return true;
+    this.#warnings.push(`${rel}: resolves to ${real ?? 'nothing'}, outside the source directory; skipped (links are not followed out of it)`);
+    return false;
   }
 }
 

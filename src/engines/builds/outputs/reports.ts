@@ -60,6 +60,8 @@ export interface CollectReportsOptions {
   readonly now?: () => number;
   /** Report ids (default: random UUIDs). */
   readonly newId?: () => string;
+  /** Host mode only: follow links that leave srcDir (see SelectOptions). */
+  readonly followLinksOutside?: boolean;
 }
 
 /** AWS keeps test reports 30 days. */
@@ -105,7 +107,7 @@ export async function collectReports(options: CollectReportsOptions): Promise<{ 
       files: group.files,
       discardPaths: group.discardPaths,
       ...(group.baseDirectory === undefined ? {} : { baseDirectory: group.baseDirectory }),
-    });
+    }, { followLinksOutside: options.followLinksOutside === true });
     const warnings = [...selection.warnings];
     if (selection.files.length === 0) {
       skipped.push(...warnings, `report group ${name}: no files matched ${group.files.join(', ')}; no report`);

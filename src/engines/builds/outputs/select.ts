@@ -26,6 +26,14 @@ export interface Selection {
   readonly log: string[];
 }
 
+export interface SelectOptions {
+  /**
+   * Follow symbolic links that leave `root` (and take the host file they name). Only right when the build ran on
+   * the host itself (host mode); in a container the link named a container path.
+   */
+  readonly followLinksOutside?: boolean;
+}
+
 /** AWS's phase context message when an artifact set selects nothing. */
 export const NO_MATCHING_ARTIFACT_PATHS = 'no matching artifact paths found';
 
@@ -33,7 +41,7 @@ export const NO_MATCHING_ARTIFACT_PATHS = 'no matching artifact paths found';
  * The files `spec` selects under `root` (CODEBUILD_SRC_DIR). Paths in the archive are relative to the base
  * directory (each matched one, for a globbed base-directory), or bare names with discard-paths.
  */
-export async function selectFiles(root: string, spec: SelectSpec): Promise<Selection> {
+export async function selectFiles(root: string, spec: SelectSpec, options: SelectOptions = {}): Promise<Selection> {
   const warnings: string[] = [];
   const shownBase = spec.baseDirectory ?? '.';
   const log = [`Expanding base directory path: ${shownBase}`, 'Assembling file list', `Expanding ${shownBase}`];
@@ -44,7 +52,11 @@ export async function selectFiles(root: string, spec: SelectSpec): Promise<Selec
   const byPath = new Map<string, SelectedFile>();
   for (const base of bases) {
     for (const pattern of spec.files) {
-      const found = await matchPattern(base, pattern, { keepLinks: spec.enableSymlinks === true, linkRoot: base });
+      const found = await matchPattern(base, pattern, {
+        keepLinks: spec.enableSymlinks === true,
+        linkRoot: base,
+        ...(options.followLinksOutside === true ? {} : { confine: root }),
+      });
       warnings.push(...found.warnings);
       for (const entry of found.entries) {
         if (excluded(entry.rel)) continue;
