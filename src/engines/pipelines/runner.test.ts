@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
-import { createPipeline } from '../../services/codepipeline/pipelines.ts';
-import { startPipelineExecution } from '../../services/codepipeline/executions.ts';
+import { createPipeline, deletePipeline } from '../../services/codepipeline/pipelines.ts';
+import { listPipelineExecutions, startPipelineExecution } from '../../services/codepipeline/executions.ts';
 import { listActionExecutions, getPipelineState } from '../../services/codepipeline/views.ts';
 import { unzip, zipOf } from './providers/zip.ts';
 import { buildAction, startHarness, testPipeline, type Harness } from './testing.ts';
@@ -129,4 +129,17 @@ test('an action past its timeout fails; an action type without a provider fails 
   await h.clock.advance(1000);
   await h.until('the lambda pipeline fails', () => statusOf('lambda', lambda) === 'Failed');
   assert.match(h.execution('lambda', lambda).summary, /Slipway has no provider for action type Invoke\/AWS\/Lambda yet/);
+});
+
+test('deleting a pipeline aborts its running actions and drops its history', async () => {
+  h = startHarness();
+  createPipeline({ pipeline: testPipeline('gone', [buildAction('Build')]) }, h.op);
+  await h.until('Build runs', () => h.build.jobs.length === 1);
+  deletePipeline({ name: 'gone' }, h.op);
+  await h.until('the build is aborted', () => h.build.jobs[0]?.signal.aborted === true);
+  createPipeline({ pipeline: testPipeline('gone', [buildAction('Build')]) }, h.op);
+  assert.equal(listPipelineExecutions({ pipelineName: 'gone' }, h.op).pipelineExecutionSummaries?.length, 1);
+  await h.until('the new execution builds', () => h.build.jobs.length === 2);
+  await h.clock.advance(1000);
+  await h.until('it succeeds', () => h.execution('gone', firstExecution('gone')).status === 'Succeeded');
 });

@@ -1,6 +1,6 @@
 // The pipeline runner: reacts to CodePipeline events, runs the scheduler, and drives action providers (resuming them after a restart).
 import { typeFilter } from '../../core/events.ts';
-import { findActionRun, type ActionRun } from '../../services/codepipeline/state.ts';
+import { findActionRun, PIPELINE_CHANGED, type ActionRun } from '../../services/codepipeline/state.ts';
 import { str } from '../../store/db.ts';
 import type { EngineContext } from '../types.ts';
 import { ArtifactStore } from './artifacts.ts';
@@ -40,6 +40,7 @@ export class PipelineRunner {
   start(): void {
     this.#unsubscribe = this.#ctx.bus.subscribe(typeFilter('codepipeline.*'), (event) => {
       const pipeline = event.detail['pipeline'];
+      if (event.type === PIPELINE_CHANGED && event.detail['change'] === 'deleted') this.#abortDeleted();
       if (typeof pipeline === 'string') this.schedule(pipeline);
     });
     const runs = this.#ctx.store.all(
@@ -67,6 +68,13 @@ export class PipelineRunner {
     this.#unsubscribe();
     for (const { controller } of this.#running.values()) controller.abort(new Shutdown('Slipway is stopping'));
     await Promise.allSettled([...this.#running.values()].map((r) => r.done));
+  }
+
+  /** A deleted pipeline takes its runs with it: their providers are told to stop. */
+  #abortDeleted(): void {
+    for (const [id, { controller }] of this.#running) {
+      if (findActionRun(this.#ctx, id) === undefined) controller.abort(new Abandoned('The pipeline was deleted'));
+    }
   }
 
   /** Asks for a scheduler pass over the pipeline once the current work yields (events arrive in bursts). */

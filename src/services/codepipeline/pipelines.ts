@@ -146,8 +146,9 @@ export function deletePipeline(input: DeletePipelineInput, ctx: OperationContext
       ctx.store.run(`DELETE FROM ${table} WHERE ${table === 'codepipeline_transitions' ? 'pipeline' : 'name'} = ?`, name);
     }
     ctx.store.run('DELETE FROM codepipeline_pipelines WHERE name = ?', name);
-    // Executions still running are ended by the runner when it hears of the deletion; their history goes with the pipeline.
-    ctx.store.run("UPDATE codepipeline_executions SET status = 'Stopped', phase = 'done', summary = 'The pipeline was deleted' WHERE pipeline = ? AND status IN ('InProgress', 'Stopping')", name);
+    // The history goes with the pipeline; the runner aborts the providers of runs that no longer exist.
+    ctx.store.run('DELETE FROM codepipeline_artifacts WHERE execution_id IN (SELECT id FROM codepipeline_executions WHERE pipeline = ?)', name);
+    for (const table of ['codepipeline_action_runs', 'codepipeline_stage_runs', 'codepipeline_executions']) ctx.store.run(`DELETE FROM ${table} WHERE pipeline = ?`, name);
     ctx.bus.publish({ type: PIPELINE_CHANGED, resource: pipelineArn(ctx, name), detail: { pipeline: name, change: 'deleted' } });
   });
   return {};
