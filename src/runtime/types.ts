@@ -92,6 +92,8 @@ export interface ExecOptions {
   readonly workingDir?: string;
   /** Kill the exec's wait after this long; the result then has `timedOut: true`. */
   readonly timeoutMs?: number;
+  /** Receives output as it arrives (builds stream their log); the result still carries all of it. */
+  readonly onOutput?: (chunk: LogChunk) => void;
 }
 
 export interface ExecResult {
@@ -116,6 +118,8 @@ export interface BuildImageOptions {
 export interface ContainerRuntime {
   /** `docker-api` or `fake`. */
   readonly kind: string;
+  /** Host path of the engine's API socket, when there is one (privileged builds mount it to run `docker`). */
+  readonly socketPath?: string;
   /** A short description of the engine: `podman 4.3.1 at unix:///…/podman.sock`. */
   describe(): Promise<string>;
   /** Throws when the engine does not answer. */

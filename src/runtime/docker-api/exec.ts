@@ -35,7 +35,10 @@ export async function runExec(docker: Docker, id: string, options: ExecOptions):
   const errOut: Buffer[] = [];
   const finished = new Promise<'done'>((resolve, reject) => {
     stream.on('data', (data: Buffer) => {
-      for (const c of demuxer.push(data)) (c.stream === 'stderr' ? errOut : out).push(c.data);
+      for (const c of demuxer.push(data)) {
+        (c.stream === 'stderr' ? errOut : out).push(c.data);
+        options.onOutput?.(c);
+      }
     });
     stream.once('end', () => resolve('done'));
     stream.once('close', () => resolve('done'));

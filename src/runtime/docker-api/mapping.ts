@@ -42,9 +42,12 @@ export function toCreateOptions(spec: ContainerSpec): ContainerCreateOptions {
   if (spec.cpuShares !== undefined) host.CpuShares = spec.cpuShares;
   if (spec.network !== undefined) {
     host.NetworkMode = spec.network;
-    options.NetworkingConfig = {
-      EndpointsConfig: { [spec.network]: { Aliases: [...(spec.networkAliases ?? [])] } },
-    };
+    // The host's network takes no endpoint settings (Podman refuses them).
+    if (spec.network !== 'host') {
+      options.NetworkingConfig = {
+        EndpointsConfig: { [spec.network]: { Aliases: [...(spec.networkAliases ?? [])] } },
+      };
+    }
   }
   return options;
 }

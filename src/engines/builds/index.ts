@@ -1,0 +1,61 @@
+// The build runner engine: runs QUEUED builds (up to a machine-wide limit at once), honours StopBuild, and settles builds a crash left open.
+import { typeFilter } from '../../core/events.ts';
+import { loadBuild, openBuilds } from '../../services/codebuild/build-state.ts';
+import type { Engine, EngineContext } from '../types.ts';
+import { BuildRun, finishInterrupted } from './run-build.ts';
+
+export { BUILD_LOG_EVENT } from './build-log.ts';
+export { BuildRun } from './run-build.ts';
+
+export interface BuildRunnerOptions {
+  /** Builds running at once on this machine; later ones wait QUEUED. */
+  readonly maxConcurrent?: number;
+}
+
+export function startBuildRunner(ctx: EngineContext, options: BuildRunnerOptions = {}): Engine {
+  const max = options.maxConcurrent ?? 4;
+  const running = new Map<string, { run: BuildRun; done: Promise<void> }>();
+  let stopping = false;
+
+  const schedule = (): void => {
+    if (stopping) return;
+    for (const record of openBuilds(ctx)) {
+      if (running.size >= max) return;
+      if (running.has(record.id) || record.currentPhase !== 'QUEUED') continue;
+      const run = new BuildRun(ctx, record);
+      const done = run
+        .execute()
+        .catch((err: unknown) => ctx.log.error({ build: record.id, err }, 'build runner failed'))
+        .finally(() => {
+          running.delete(record.id);
+          schedule();
+        });
+      running.set(record.id, { run, done });
+    }
+  };
+
+  // Start-up: builds a crash left running cannot be resumed; queued ones run.
+  for (const record of openBuilds(ctx)) if (record.currentPhase !== 'QUEUED') finishInterrupted(ctx, record.id);
+
+  const offQueued = ctx.bus.subscribe(typeFilter('codebuild.build.queued'), () => schedule());
+  const offStop = ctx.bus.subscribe(typeFilter('codebuild.build.stop-requested'), (event) => {
+    const id = String(event.detail['id']);
+    running.get(id)?.run.interrupt('STOPPED');
+  });
+  setImmediate(schedule);
+
+  return {
+    name: 'build-runner',
+    health() {
+      return Promise.resolve({ status: 'Healthy', detail: `${running.size} build(s) running, at most ${max} at once` });
+    },
+    async stop() {
+      stopping = true;
+      offQueued();
+      offStop();
+      // A daemon stopping mid-build stops its builds: they are recorded as STOPPED, not left open.
+      for (const { run } of running.values()) if (loadBuild(ctx, run.record.id)?.buildComplete === false) run.interrupt('STOPPED');
+      await Promise.all([...running.values()].map((r) => r.done));
+    },
+  };
+}

@@ -1,0 +1,376 @@
+// One build from QUEUED to COMPLETED: workspace, container, source, buildspec, command phases, artifacts, and the record of each phase.
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { arn } from '../../core/ids.ts';
+import { HOST_IMAGE, loadBuild, updateBuild, type BuildRecord, type BuildStatus, type PhaseType } from '../../services/codebuild/build-state.ts';
+import { LABELS, type ContainerRuntime } from '../../runtime/types.ts';
+import { readBuildspec, type Buildspec, type Phase } from '../../specs/buildspec/read.ts';
+import type { EngineContext } from '../types.ts';
+import { BuildLog } from './build-log.ts';
+import { buildVariables, builtInVariables, exportableNames } from './env.ts';
+import { runCommandPhases, type PhaseContext, type PhaseHost } from './phases.ts';
+import { containerLauncher, hostLauncher, ShellSession, type DriverLauncher, type StepResult } from './shell.ts';
+import { fetchSource, loadBuildspecText } from './source.ts';
+import { lendTools } from './tools.ts';
+import { uploadArtifacts } from './upload.ts';
+
+const CONTROL_DIR = '/codebuild/slipway';
+const EMPTY_CONTEXT: PhaseContext = { statusCode: '', message: '' };
+
+type Interruption = 'TIMED_OUT' | 'STOPPED';
+
+/** A failure before the command phases (provisioning, source, buildspec, variables): the phase fails with this context. */
+class SetupFailure extends Error {
+  readonly context: PhaseContext;
+  constructor(statusCode: string, message: string) {
+    super(message);
+    this.context = { statusCode, message };
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export class BuildRun implements PhaseHost {
+  readonly #ctx: EngineContext;
+  readonly record: BuildRecord;
+  readonly log: BuildLog;
+  readonly #workspace: string;
+  readonly #hostSrc: string;
+  readonly #hostControl: string;
+  readonly #hostMode: boolean;
+  readonly #abort = new AbortController();
+  #interruption: Interruption | undefined;
+  #runtime: ContainerRuntime | undefined;
+  #containerId: string | undefined;
+  #stopHost: (() => void) | undefined;
+  #session: ShellSession | undefined;
+  #env: Record<string, string> = {};
+  #srcDir = '';
+  #succeeding = true;
+  #openPhase: PhaseType | undefined;
+
+  constructor(ctx: EngineContext, record: BuildRecord) {
+    this.#ctx = ctx;
+    this.record = record;
+    this.log = new BuildLog(ctx, record);
+    const uuid = record.id.slice(record.id.indexOf(':') + 1);
+    this.#workspace = join(ctx.config.dataDir, 'builds', uuid);
+    this.#hostSrc = join(this.#workspace, 'src');
+    this.#hostControl = join(this.#workspace, 'control');
+    this.#hostMode = record.environment.image === HOST_IMAGE;
+  }
+
+  /** StopBuild or the build timeout: the container (or host shells) stop, the open phase records `reason`. */
+  interrupt(reason: Interruption): void {
+    if (this.#interruption !== undefined || this.record.buildComplete) return;
+    this.#interruption = reason;
+    this.#abort.abort(new Error(reason));
+    this.log.agent(reason === 'TIMED_OUT' ? `Build timed out after ${this.record.timeoutInMinutes} minutes` : 'Build was stopped (StopBuild)');
+    this.#stopHost?.();
+    if (this.#runtime !== undefined && this.#containerId !== undefined) {
+      void this.#runtime.stop(this.#containerId, { timeoutSeconds: 0 }).catch(() => undefined);
+    }
+  }
+
+  interrupted(): boolean {
+    return this.#interruption !== undefined;
+  }
+
+  agent(text: string): void {
+    this.log.agent(text);
+  }
+
+  #save(event: string, detail: Record<string, unknown> = {}): void {
+    updateBuild(
+      this.#ctx,
+      this.record.id,
+      event,
+      (stored) => {
+        const stopRequested = stored.stopRequested;
+        Object.assign(stored, this.record);
+        if (stopRequested === true) stored.stopRequested = true;
+      },
+      detail,
+    );
+  }
+
+  startPhase(type: PhaseType): void {
+    this.record.phases.push({ phaseType: type, startTime: this.#ctx.clock.now() });
+    this.record.currentPhase = type;
+    this.#openPhase = type;
+    this.#save('phase-change', { phaseType: type });
+  }
+
+  endPhase(status: BuildStatus, context: PhaseContext = EMPTY_CONTEXT): void {
+    const phase = this.record.phases.at(-1);
+    if (phase === undefined || phase.endTime !== undefined) return;
+    phase.phaseStatus = status;
+    phase.endTime = this.#ctx.clock.now();
+    phase.contexts = [context];
+    this.#openPhase = undefined;
+    this.log.agent(`Phase complete: ${phase.phaseType} State: ${status}`);
+    this.log.agent(`Phase context status code: ${context.statusCode} Message: ${context.message}`);
+    this.#save('phase-change', { phaseType: phase.phaseType, phaseStatus: status });
+  }
+
+  async markFailing(): Promise<void> {
+    this.#succeeding = false;
+    this.#env['CODEBUILD_BUILD_SUCCEEDING'] = '0';
+    await Promise.resolve();
+  }
+
+  async runCommand(command: string, phase: Phase | undefined, buildspec: Buildspec): Promise<StepResult> {
+    const session = this.#session;
+    if (session === undefined) throw new Error('unreachable: the shell session starts before the command phases');
+    const user = this.#hostMode ? undefined : (phase?.runAs ?? buildspec.runAs);
+    const body = buildspec.shellPerCommand ? `(\n${command}\n)` : command;
+    // Reserved and kept by Slipway: post_build reads it to tell whether build failed.
+    const text = `export CODEBUILD_BUILD_SUCCEEDING=${this.#succeeding ? 1 : 0}\n${body}`;
+    return session.run(text, user === undefined ? {} : { user });
+  }
+
+  /** Runs the whole build; never throws (failures are recorded on the build). */
+  async execute(): Promise<void> {
+    const timeoutMs = this.record.timeoutInMinutes * 60_000;
+    const timer = this.#ctx.clock.sleep(timeoutMs, this.#abort.signal).then(
+      () => this.interrupt('TIMED_OUT'),
+      () => undefined,
+    );
+    let outcome: BuildStatus;
+    try {
+      outcome = await this.#phases();
+    } catch (err) {
+      this.log.agent(`Slipway fault: ${messageOf(err)}`);
+      if (this.#openPhase !== undefined) this.endPhase('FAULT', { statusCode: 'SLIPWAY_FAULT', message: messageOf(err) });
+      outcome = 'FAULT';
+    }
+    if (this.#interruption !== undefined) {
+      outcome = this.#interruption;
+      if (this.#openPhase !== undefined) {
+        this.endPhase(outcome, outcome === 'TIMED_OUT' ? { statusCode: 'BUILD_TIMED_OUT', message: 'Build has timed out.' } : { statusCode: 'BUILD_STOPPED', message: 'Build was stopped.' });
+      }
+    }
+    this.agent('Entering phase FINALIZING');
+    this.startPhase('FINALIZING');
+    await this.#teardown();
+    this.endPhase('SUCCEEDED');
+    this.record.phases.push({ phaseType: 'COMPLETED', startTime: this.#ctx.clock.now() });
+    Object.assign(this.record, { currentPhase: 'COMPLETED', buildStatus: outcome, buildComplete: true, endTime: this.#ctx.clock.now() });
+    this.log.flush();
+    this.#save('completed', { buildStatus: outcome });
+    this.#abort.abort(new Error('build completed'));
+    await timer;
+  }
+
+  async #phases(): Promise<BuildStatus> {
+    const now = this.#ctx.clock.now();
+    const queued = this.record.phases.find((p) => p.phaseType === 'QUEUED' && p.endTime === undefined);
+    if (queued !== undefined) Object.assign(queued, { phaseStatus: 'SUCCEEDED', endTime: now, contexts: [EMPTY_CONTEXT] });
+    this.record.buildStatus = 'IN_PROGRESS';
+    this.startPhase('PROVISIONING');
+    this.agent(`Running on Slipway ${this.#hostMode ? 'host mode (not isolated)' : `image ${this.record.environment.image ?? ''}`}`);
+    try {
+      await this.#provision();
+    } catch (err) {
+      return this.#setupFailed(err, 'CLIENT_ERROR');
+    }
+    if (this.interrupted()) return 'FAILED';
+    this.endPhase('SUCCEEDED');
+
+    this.agent('Entering phase DOWNLOAD_SOURCE');
+    this.startPhase('DOWNLOAD_SOURCE');
+    let buildspec: Buildspec;
+    try {
+      buildspec = await this.#download();
+    } catch (err) {
+      return this.#setupFailed(err, 'CLIENT_ERROR');
+    }
+    if (this.interrupted()) return 'FAILED';
+    this.endPhase('SUCCEEDED');
+
+    const flow = await runCommandPhases(this, buildspec);
+    if (this.interrupted()) return 'FAILED';
+    await this.#collectExported(buildspec);
+    if (flow.uploadArtifacts) {
+      this.agent('Entering phase UPLOAD_ARTIFACTS');
+      this.startPhase('UPLOAD_ARTIFACTS');
+      try {
+        await uploadArtifacts(this.#ctx, this.record, buildspec, this.#hostSrc, this.log);
+        this.endPhase('SUCCEEDED');
+      } catch (err) {
+        this.endPhase('FAILED', { statusCode: 'CLIENT_ERROR', message: messageOf(err) });
+        return 'FAILED';
+      }
+    }
+    return flow.failed ? 'FAILED' : 'SUCCEEDED';
+  }
+
+  #setupFailed(err: unknown, fallbackCode: string): BuildStatus {
+    if (this.interrupted()) return 'FAILED';
+    const context = err instanceof SetupFailure ? err.context : { statusCode: (err as { code?: string }).code ?? fallbackCode, message: messageOf(err) };
+    this.agent(context.message);
+    this.endPhase('FAILED', context);
+    return 'FAILED';
+  }
+
+  async #provision(): Promise<void> {
+    await mkdir(this.#hostSrc, { recursive: true });
+    await mkdir(this.#hostControl, { recursive: true });
+    await mkdir(join(this.#workspace, 'tools'), { recursive: true });
+    await ShellSession.prepare(this.#hostControl);
+    let launcher: DriverLauncher;
+    let runtime: ContainerRuntime | undefined;
+    if (!this.#hostMode) {
+      try {
+        runtime = await this.#ctx.runtime();
+      } catch (err) {
+        throw new SetupFailure('CLIENT_ERROR', `No container runtime for the build: ${messageOf(err)}`);
+      }
+    }
+    const tools = await lendTools(join(this.#workspace, 'tools'), this.record.environment.privilegedMode === true, runtime?.socketPath);
+    for (const note of tools.notes) this.agent(note);
+    if (runtime === undefined) {
+      this.#srcDir = this.#hostSrc;
+      const host = hostLauncher('bash', this.#hostControl, this.#hostSrc);
+      this.#stopHost = () => host.stop();
+      launcher = host;
+      this.#env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SLIPWAY_EXTRA_PATH: join(this.#workspace, 'tools') };
+    } else {
+      const image = this.record.environment.image ?? '';
+      if (!(await runtime.imageExists(image))) {
+        throw new SetupFailure(
+          'BUILD_CONTAINER_UNABLE_TO_PULL_IMAGE',
+          `Unable to pull customer's container image. Slipway never pulls: image ${image} is not on this machine's container engine; build or tag it locally`,
+        );
+      }
+      this.#srcDir = `/codebuild/output/src${this.record.buildNumber}/src`;
+      const mounts = [
+        { source: this.#hostSrc, target: this.#srcDir },
+        { source: this.#hostControl, target: CONTROL_DIR },
+        ...tools.mounts,
+      ];
+      this.#runtime = runtime;
+      this.#containerId = await runtime.create({
+        image,
+        name: `slipway-build-${this.record.id.slice(this.record.id.indexOf(':') + 1)}`,
+        // The container idles on its open stdin; the build's shells are execs in it.
+        entrypoint: ['/bin/sh', '-c', 'while read -r _; do :; done'],
+        command: [],
+        openStdin: true,
+        mounts,
+        network: 'host',
+        privileged: this.record.environment.privilegedMode === true,
+        workingDir: this.#srcDir,
+        labels: { [LABELS.role]: 'build', [LABELS.resource]: this.record.arn },
+      });
+      await runtime.start(this.#containerId);
+      if (this.interrupted()) await runtime.stop(this.#containerId, { timeoutSeconds: 0 });
+      launcher = containerLauncher(runtime, this.#containerId, '/bin/sh', CONTROL_DIR, this.#srcDir);
+      this.#env = { SLIPWAY_EXTRA_PATH: tools.extraPath };
+    }
+    this.#launcher = launcher;
+  }
+
+  #launcher: DriverLauncher | undefined;
+
+  async #download(): Promise<Buildspec> {
+    this.agent(`CODEBUILD_SRC_DIR=${this.#srcDir}`);
+    let fetched;
+    try {
+      fetched = await fetchSource(this.#ctx, this.record, this.#hostSrc);
+    } catch (err) {
+      throw new SetupFailure('CLIENT_ERROR', messageOf(err));
+    }
+    this.agent(`Source: ${fetched.description}`);
+    if (fetched.resolvedSourceVersion !== undefined) this.record.resolvedSourceVersion = fetched.resolvedSourceVersion;
+    const { text, file } = await loadBuildspecText(this.record, this.#hostSrc).catch((err: unknown) => {
+      throw new SetupFailure('YAML_FILE_ERROR', messageOf(err));
+    });
+    this.agent(`YAML location is ${file.includes('inline') ? file : `${this.#srcDir}/${file}`}`);
+    let buildspec: Buildspec;
+    try {
+      buildspec = readBuildspec(text, file);
+    } catch (err) {
+      throw new SetupFailure('YAML_FILE_ERROR', messageOf(err));
+    }
+    this.agent('Processing environment variables');
+    const builtIns = builtInVariables(this.record, {
+      srcDir: this.#srcDir,
+      region: this.#ctx.config.region,
+      accountId: this.#ctx.config.accountId,
+      projectArn: arn(this.#ctx.config, 'codebuild', `project/${this.record.projectName}`),
+      ...(this.record.resolvedSourceVersion === undefined ? {} : { resolvedSourceVersion: this.record.resolvedSourceVersion }),
+    });
+    if (this.#hostMode) builtIns['HOME'] = process.env['HOME'] ?? '/root';
+    try {
+      this.#env = { ...this.#env, ...buildVariables(this.#ctx, this.record, buildspec, builtIns) };
+    } catch (err) {
+      throw new SetupFailure('CLIENT_ERROR', messageOf(err));
+    }
+    const shell = buildspec.env.shell === 'bash' ? 'bash' : '/bin/sh';
+    const launcher = this.#relaunch(shell);
+    this.#session = new ShellSession(launcher, this.#hostControl, () => ({ ...this.#env }), (line, silent) => {
+      if (!silent) this.log.output(line);
+    });
+    this.agent(`Moving to directory ${this.#srcDir}`);
+    const phases = Object.entries(buildspec.phases);
+    this.agent(`Phases found in YAML: ${phases.length}`);
+    for (const [name, phase] of phases) this.agent(` ${name.toUpperCase()}: ${phase.commands.length} commands`);
+    return buildspec;
+  }
+
+  /** The launcher for the buildspec's shell (`env.shell`; sh by default, as AWS's Linux images). */
+  #relaunch(shell: string): DriverLauncher {
+    if (this.#runtime !== undefined && this.#containerId !== undefined) return containerLauncher(this.#runtime, this.#containerId, shell, CONTROL_DIR, this.#srcDir);
+    if (this.#hostMode) {
+      const host = hostLauncher(shell === '/bin/sh' ? 'sh' : shell, this.#hostControl, this.#hostSrc);
+      this.#stopHost = () => host.stop();
+      return host;
+    }
+    if (this.#launcher === undefined) throw new Error('unreachable: provisioned before');
+    return this.#launcher;
+  }
+
+  async #collectExported(buildspec: Buildspec): Promise<void> {
+    const names = exportableNames(this.record, buildspec);
+    if (names.length === 0 || this.#session === undefined) return;
+    const dir = `${this.#hostMode ? this.#hostControl : CONTROL_DIR}/exported`;
+    const lines = [`mkdir -p ${shellQuote(dir)}`, ...names.map((n) => `if [ -n "\${${n}+x}" ]; then printf '%s' "$${n}" > ${shellQuote(`${dir}/${n}`)}; fi`)];
+    await this.#session.run(lines.join('\n'), { silent: true });
+    const out: { name: string; value: string }[] = [];
+    for (const name of names) {
+      const value = await readFile(join(this.#hostControl, 'exported', name), 'utf8').catch(() => undefined);
+      if (value !== undefined) out.push({ name, value });
+    }
+    this.record.exportedEnvironmentVariables = out;
+  }
+
+  async #teardown(): Promise<void> {
+    if (this.#session !== undefined && this.#interruption === undefined) await this.#session.close().catch(() => undefined);
+    if (this.#runtime !== undefined && this.#containerId !== undefined) {
+      await this.#runtime.remove(this.#containerId, { force: true }).catch((err: unknown) => this.agent(`Could not remove the build container: ${messageOf(err)}`));
+    }
+    await rm(this.#workspace, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** A build left IN_PROGRESS by a crash: its open phase and the build end as FAULT with the reason, nothing reruns. */
+export function finishInterrupted(ctx: EngineContext, id: string): void {
+  const record = loadBuild(ctx, id);
+  if (record === undefined || record.buildComplete) return;
+  updateBuild(ctx, id, 'completed', (r) => {
+    const now = ctx.clock.now();
+    const open = r.phases.at(-1);
+    const context = { statusCode: 'BUILD_INTERRUPTED', message: 'Slipway stopped while this build was running; a build cannot be resumed after a restart' };
+    if (open !== undefined && open.endTime === undefined) Object.assign(open, { phaseStatus: 'FAULT', endTime: now, contexts: [context] });
+    r.phases.push({ phaseType: 'FINALIZING', phaseStatus: 'SUCCEEDED', startTime: now, endTime: now, contexts: [EMPTY_CONTEXT] });
+    r.phases.push({ phaseType: 'COMPLETED', startTime: now });
+    Object.assign(r, { currentPhase: 'COMPLETED', buildStatus: 'FAULT', buildComplete: true, endTime: now });
+  });
+}
