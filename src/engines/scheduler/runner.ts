@@ -243,15 +243,16 @@ export class TaskRunner {
       info = undefined;
     }
     c.runtimeId = id;
-    c.lastStatus = info === undefined || info.running ? 'RUNNING' : 'STOPPED';
-    if (info !== undefined && !info.running && info.exitCode !== undefined) c.exitCode = info.exitCode;
+    // Marked RUNNING even when it already exited (a fast job): #exited below records the exit and its consequences.
+    c.lastStatus = 'RUNNING';
+    const exitedAlready = info !== undefined && !info.running;
     c.networkBindings = (info?.ports ?? []).map((p) => ({ bindIP: p.hostIp, containerPort: p.containerPort, hostPort: p.hostPort, protocol: p.protocol }));
     if (!this.#started.includes(name)) this.#started.push(name);
     this.#save();
     const signal = this.#watch.signal;
     const target = awslogsTarget(def, this.#task().id);
     if (target !== undefined) void shipLogs(ctx, runtime, id, target, signal, sinceSeconds);
-    if (def.healthCheck !== undefined && c.lastStatus === 'RUNNING') {
+    if (def.healthCheck !== undefined && !exitedAlready) {
       const check = def.healthCheck;
       void runHealthProbe({
         clock: ctx.clock,
@@ -269,8 +270,8 @@ export class TaskRunner {
         },
       });
     }
-    if (c.lastStatus === 'STOPPED') {
-      this.#exited(name, c.exitCode ?? -1);
+    if (exitedAlready) {
+      this.#exited(name, info?.exitCode ?? -1);
       return;
     }
     runtime.wait(id).then(
