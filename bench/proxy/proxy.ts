@@ -2,6 +2,7 @@
 // Run: node_modules/.bin/node bench/proxy/proxy.ts [--seconds 10] [--connections 32] [--body-kb 1] [--warmup 2] [--rounds 1]
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { cpuSeconds, forkWithPort } from './children.ts';
 import { Histogram, runLoad } from './load.ts';
@@ -107,14 +108,19 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[])
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-function report(paths: readonly Path[], nginxLabel: string | undefined): void {
+function report(paths: readonly Path[], nginxLabel: string | undefined, loadBefore: number): void {
   const rps = (p: Path): number => p.requests / p.elapsedSeconds;
   const q = (p: Path, f: number): number => p.histogram.percentileUs(f);
   const perRequestUs = (cpu: number, p: Path): string => (p.requests === 0 ? '-' : ((cpu * 1e6) / p.requests).toFixed(0));
   console.log(
     `\n${connections} connections, ${bodyBytes}-byte body, ${rounds} × ${seconds} s measured per path` +
-      `${nginxLabel ? `; ${nginxLabel}` : ''}; CPU as share of one core over the measured time\n`,
+      `${nginxLabel ? `; ${nginxLabel}` : ''}; CPU as share of one core over the measured time`,
   );
+  // Other work on the machine skews every row (and favours paths with more processes): say how busy it was.
+  const cores = availableParallelism();
+  const loadAfter = loadavg()[0] ?? 0;
+  const busy = Math.max(loadBefore, loadAfter) > cores ? ' (busy: more runnable work than cores, figures are noisy)' : '';
+  console.log(`machine: ${cores} cores, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after${busy}\n`);
   console.log(
     table(
       ['path', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'proxy CPU', 'proxy µs/req', 'target CPU', 'generator CPU'],
@@ -165,6 +171,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const paths: Path[] = [];
+  const loadBefore = loadavg()[0] ?? 0;
   let nginxLabel: string | undefined;
   try {
     // Every process is started first and stays up; only the path being measured carries load.
@@ -199,7 +206,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of cleanups) await c();
   }
-  report(paths, nginxLabel);
+  report(paths, nginxLabel, loadBefore);
 }
 
 main().then(
