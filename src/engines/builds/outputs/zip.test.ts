@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SlipwayError } from '../../../core/errors.ts';
@@ -82,4 +83,21 @@ test('extractZip refuses a symbolic link that points outside the destination', a
   const dest = tempDir(t);
   await assert.rejects(extractZip(blobs, patched.digest, dest), /symbolic link to "\.\.\/\.\.\/aa", outside/);
   assert.equal(existsSync(join(dest, 'l.txt')), false);
+});
+
+test('large and many files stream through: a 6 MiB file and 1000 small ones round-trip intact', async (t) => {
+  const src = tempDir(t);
+  const big = randomBytes(6 * 1024 * 1024);
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 1000; i++) files[`many/${String(i).padStart(4, '0')}.txt`] = `file ${i}`;
+  writeTree(src, files);
+  writeFileSync(join(src, 'big.bin'), big);
+  const blobs = tempBlobs(t);
+  const got = await collectArtifacts({ srcDir: src, artifacts: artifactsOf('  files:', "    - '**/*'"), blobs, projectName: 'p', buildId: 'p:1' });
+  assert.ok(got.primary);
+  assert.equal(got.primary.files.length, 1001);
+  const dest = tempDir(t);
+  await extractZip(blobs, got.primary.blobDigest, dest);
+  assert.ok(readFileSync(join(dest, 'big.bin')).equals(big));
+  assert.equal(readFileSync(join(dest, 'many/0999.txt'), 'utf8'), 'file 999');
 });

@@ -97,6 +97,13 @@ export async function extractZip(blobs: BlobStore, digest: string, destDir: stri
   const zip = await openBlobZip(blobs, digest);
   const out: ZipEntryInfo[] = [];
   const links: Array<{ target: string; link: string }> = [];
+  // One mkdir per directory, not one per file: archives hold thousands of files in a few directories.
+  const made = new Set<string>([root]);
+  const ensureDir = async (dir: string): Promise<void> => {
+    if (made.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    made.add(dir);
+  };
   try {
     for await (const entry of zip.eachEntry()) {
       const info = describe(entry);
@@ -106,10 +113,10 @@ export async function extractZip(blobs: BlobStore, digest: string, destDir: stri
       }
       out.push(info);
       if (info.kind === 'directory') {
-        await mkdir(dest, { recursive: true });
+        await ensureDir(dest);
         continue;
       }
-      await mkdir(dirname(dest), { recursive: true });
+      await ensureDir(dirname(dest));
       const stream: Readable = await zip.openReadStreamPromise(entry);
       if (info.kind === 'symlink') {
         const chunks: Buffer[] = [];
