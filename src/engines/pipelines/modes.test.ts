@@ -193,3 +193,27 @@ test('a disabled transition holds executions at the stage boundary, where a newe
   await h.clock.advance(1000);
   await h.until('E1 succeeds', () => where('gate', e1) === 'Succeeded');
 });
+
+test('onFailure RETRY retries a failed stage once by itself; a second failure fails the execution', async () => {
+  h = startHarness();
+  let calls = 0;
+  h.build.on('Flaky', async () => {
+    calls++;
+    if (calls !== 2) throw new ActionFailure(`attempt ${calls} failed`);
+    return {};
+  });
+  const p = testPipeline('auto', [buildAction('Flaky')]);
+  const build = p.stages?.[1];
+  if (build !== undefined) build.onFailure = { result: 'RETRY', retryConfiguration: { retryMode: 'ALL_ACTIONS' } };
+  const e1 = create(p);
+  await h.until('E1 succeeds after one automatic retry', () => where('auto', e1) === 'Succeeded');
+  assert.equal(calls, 2);
+  assert.deepEqual(getPipelineState({ name: 'auto' }, h.op).stageStates?.[1]?.retryStageMetadata, { autoStageRetryAttempt: 1, latestRetryTrigger: 'AutomatedStageRetry' });
+  const e2 = start('auto');
+  await h.until('E2 fails after its one automatic retry', () => where('auto', e2) === 'Failed');
+  assert.equal(calls, 4);
+  assert.match(h.execution('auto', e2).summary, /attempt 4 failed/);
+  retryStageExecution({ pipelineName: 'auto', pipelineExecutionId: e2, stageName: 'Build', retryMode: 'FAILED_ACTIONS' }, h.op);
+  await h.until('E2 fails again', () => calls === 5 && where('auto', e2) === 'Failed');
+  assert.deepEqual(getPipelineState({ name: 'auto' }, h.op).stageStates?.[1]?.retryStageMetadata, { autoStageRetryAttempt: 1, manualStageRetryAttempt: 1, latestRetryTrigger: 'ManualStageRetry' });
+});

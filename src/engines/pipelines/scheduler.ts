@@ -159,6 +159,19 @@ export class Scheduler {
     const failed = states.find((r) => r?.status === 'Failed' || r?.status === 'Abandoned');
     if (failed !== undefined) {
       if (inProgress) return false;
+      // onFailure RETRY: AWS retries a failed stage automatically once.
+      if (stageDecl.onFailure?.result === 'RETRY' && stage.autoRetries === 0) {
+        const mode = stageDecl.onFailure.retryConfiguration?.retryMode ?? 'FAILED_ACTIONS';
+        this.#ctx.store.run(
+          "UPDATE codepipeline_stage_runs SET attempt = attempt + 1, retry_mode = ?, auto_retries = 1, retry_trigger = 'AutomatedStageRetry', updated = ? WHERE execution_id = ? AND stage_index = ?",
+          mode,
+          this.#now(),
+          e.id,
+          e.stageIndex,
+        );
+        this.#ctx.bus.publish({ type: STATE_CHANGE.stage, resource: pipelineArn(this.#ctx, e.pipeline), detail: { pipeline: e.pipeline, 'execution-id': e.id, stage: stage.stageName, state: 'InProgress', retryMode: mode, trigger: 'AutomatedStageRetry' } });
+        return true;
+      }
       this.#setStage(e, stage, 'Failed');
       this.#setExecution(e, 'Failed', 'done', e.stageIndex, `Action ${failed.actionName} in stage ${stage.stageName} failed: ${failed.errorMessage}`);
       return true;
@@ -214,7 +227,7 @@ export class Scheduler {
     this.#ctx.store.run(
       `INSERT INTO codepipeline_stage_runs (execution_id, pipeline, stage_index, stage_name, status, attempt, retry_mode, started, updated)
        VALUES (?, ?, ?, ?, 'InProgress', 1, NULL, ?, ?)
-       ON CONFLICT(execution_id, stage_index) DO UPDATE SET status = 'InProgress', attempt = 1, retry_mode = NULL, started = excluded.started, updated = excluded.updated`,
+       ON CONFLICT(execution_id, stage_index) DO UPDATE SET status = 'InProgress', attempt = 1, retry_mode = NULL, auto_retries = 0, manual_retries = 0, retry_trigger = NULL, started = excluded.started, updated = excluded.updated`,
       e.id,
       e.pipeline,
       e.stageIndex,

@@ -188,6 +188,9 @@ export function retryStageExecution(input: RetryStageExecutionInput, ctx: Operat
         `Stage ${stageName} of execution ${id} is ${stage?.status ?? 'not run'} (execution ${e.status}); only a Failed or Stopped stage of a Failed or Stopped execution can be retried`,
       );
     }
+    if (getPipelineRow(ctx, pipeline).version !== e.version) {
+      throw new SlipwayError('StageNotRetryableException', `Pipeline ${pipeline} was updated after execution ${id} started (version ${e.version}); a changed structure cannot be retried`);
+    }
     const latest = latestStageRun(ctx, pipeline, stageName);
     if (latest !== undefined && latest.executionId !== id) {
       throw new SlipwayError('NotLatestPipelineExecutionException', `Execution ${latest.executionId} entered stage ${stageName} after ${id}; only the latest execution of a stage can be retried`);
@@ -198,7 +201,7 @@ export function retryStageExecution(input: RetryStageExecutionInput, ctx: Operat
     }
     const now = ctx.clock.now();
     ctx.store.run(
-      "UPDATE codepipeline_stage_runs SET status = 'InProgress', attempt = attempt + 1, retry_mode = ?, updated = ? WHERE execution_id = ? AND stage_index = ?",
+      "UPDATE codepipeline_stage_runs SET status = 'InProgress', attempt = attempt + 1, retry_mode = ?, manual_retries = manual_retries + 1, retry_trigger = 'ManualStageRetry', updated = ? WHERE execution_id = ? AND stage_index = ?",
       mode,
       now,
       id,

@@ -100,6 +100,12 @@ export const codepipelineMigrations: readonly Migration[] = [
       PRIMARY KEY (pipeline, stage)
     );`,
   },
+  {
+    id: 'codepipeline/002-stage-retries',
+    sql: `ALTER TABLE codepipeline_stage_runs ADD COLUMN auto_retries INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE codepipeline_stage_runs ADD COLUMN manual_retries INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE codepipeline_stage_runs ADD COLUMN retry_trigger TEXT;`,
+  },
 ];
 
 /** The event every pipeline, stage and action state change publishes (detail.level says which). */
@@ -210,6 +216,9 @@ export interface StageRun {
   readonly status: StageStatus;
   readonly attempt: number;
   readonly retryMode: '' | 'FAILED_ACTIONS' | 'ALL_ACTIONS';
+  readonly autoRetries: number;
+  readonly manualRetries: number;
+  readonly retryTrigger: '' | 'AutomatedStageRetry' | 'ManualStageRetry';
   readonly started: number;
   readonly updated: number;
 }
@@ -222,6 +231,9 @@ export function toStageRun(row: Row): StageRun {
     status: str(row, 'status') as StageStatus,
     attempt: num(row, 'attempt'),
     retryMode: str(row, 'retry_mode') as StageRun['retryMode'],
+    autoRetries: num(row, 'auto_retries'),
+    manualRetries: num(row, 'manual_retries'),
+    retryTrigger: str(row, 'retry_trigger') as StageRun['retryTrigger'],
     started: num(row, 'started'),
     updated: num(row, 'updated'),
   };

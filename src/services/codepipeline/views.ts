@@ -76,6 +76,15 @@ export function getPipelineState(input: GetPipelineStateInput, ctx: OperationCon
           }),
       actionStates,
       ...(latest === undefined ? {} : { latestExecution: { pipelineExecutionId: latest.executionId, status: latest.status, type: 'STANDARD' as const } }),
+      ...(latest === undefined || latest.retryTrigger === ''
+        ? {}
+        : {
+            retryStageMetadata: {
+              ...(latest.autoRetries > 0 ? { autoStageRetryAttempt: latest.autoRetries } : {}),
+              ...(latest.manualRetries > 0 ? { manualStageRetryAttempt: latest.manualRetries } : {}),
+              latestRetryTrigger: latest.retryTrigger,
+            },
+          }),
     };
   });
   return { pipelineName: name, pipelineVersion: p.version, stageStates, created: new Date(p.created), updated: new Date(p.updated) };
