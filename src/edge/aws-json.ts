@@ -66,13 +66,16 @@ export function sendJsonResult(res: ServerResponse, service: ServiceDefinition, 
 
 export function sendJsonError(res: ServerResponse, service: ServiceDefinition | undefined, error: SlipwayError, requestId: string): number {
   const status = statusFor(error);
-  const extra = Object.fromEntries(Object.entries(error.extra).filter(([k]) => k !== 'httpStatus'));
+  const extra = Object.fromEntries(Object.entries(error.extra).filter(([k]) => k !== 'httpStatus' && k !== 'queryError'));
   const text = JSON.stringify({ __type: error.code, message: error.message, ...extra });
+  // awsQueryCompatible services (CloudWatch) name the Query-protocol code and fault here, e.g. `InvalidParameterValue;Sender`.
+  const queryError = error.extra['queryError'];
   res.writeHead(status, {
     'content-type': contentType(service),
     'content-length': Buffer.byteLength(text),
     'x-amzn-requestid': requestId,
     'x-amzn-errortype': error.code,
+    ...(typeof queryError === 'string' ? { 'x-amzn-query-error': queryError } : {}),
   });
   res.end(text);
   return status;

@@ -1,5 +1,8 @@
 // CloudWatch's registry (JSON 1.0, as the current SDKs speak it): metric alarms and metric data for CodeDeploy rollbacks.
-import type { ServiceDefinition } from '../types.ts';
+import { op, type ServiceDefinition } from '../types.ts';
+import { deleteAlarms, describeAlarms, putMetricAlarm, setAlarmState } from './alarms.ts';
+import { getMetricStatistics, putMetricData } from './metrics.ts';
+import { cloudwatchMigrations } from './migrations.ts';
 
 export const cloudwatchService: ServiceDefinition = {
   name: 'cloudwatch',
@@ -8,5 +11,13 @@ export const cloudwatchService: ServiceDefinition = {
   jsonVersion: '1.0',
   targetPrefix: 'GraniteServiceVersion20100801',
   signingName: 'monitoring',
-  operations: {},
+  migrations: cloudwatchMigrations,
+  operations: {
+    PutMetricAlarm: op(putMetricAlarm),
+    DescribeAlarms: op(describeAlarms),
+    DeleteAlarms: op(deleteAlarms),
+    PutMetricData: op(putMetricData),
+    GetMetricStatistics: op(getMetricStatistics),
+    SetAlarmState: op(setAlarmState),
+  },
 };
