@@ -1,7 +1,8 @@
 // Turns a task definition's container into a runtime ContainerSpec: environment, secrets, ports, labels, limits.
 import type { ContainerDefinition, ContainerOverride, RegisterTaskDefinitionRequest } from '@aws-sdk/client-ecs';
 import { SlipwayError } from '../../core/errors.ts';
-import { LABELS, type ContainerSpec, type Mount, type PortBinding } from '../../runtime/types.ts';
+import { LABELS, type ContainerRuntime, type ContainerSpec, type Mount, type PortBinding } from '../../runtime/types.ts';
+import { registryHost } from '../../services/ecr/auth.ts';
 import type { TaskRecord } from '../../services/ecs/task-store.ts';
 import { resolveSecretReference } from '../../services/secretsmanager/references.ts';
 import type { ServiceContext } from '../../services/types.ts';
@@ -113,4 +114,19 @@ export function containerSpec(input: SpecInput): ContainerSpec {
     ...(memory === undefined ? {} : { memoryBytes: memory * 1024 * 1024 }),
     ...(def.cpu === undefined || def.cpu < 2 ? {} : { cpuShares: def.cpu }),
   };
+}
+
+const ECR_URI = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/(.+)$/;
+
+/**
+ * The local name of a task definition's image. An ECR URI (`<account>.dkr.ecr.<region>.amazonaws.com/repo:tag`, as
+ * templates written for AWS say) means the same repository in Slipway's registry, whose images builds leave in the
+ * engine under `<registry host>/repo:tag`; any other name is used as given (Slipway never pulls).
+ */
+export async function localImage(ctx: ServiceContext, runtime: ContainerRuntime, image: string): Promise<string> {
+  const m = ECR_URI.exec(image);
+  if (m === null) return image;
+  const local = `${registryHost(ctx)}/${m[1] ?? ''}`;
+  if (await runtime.imageExists(local)) return local;
+  return image;
 }

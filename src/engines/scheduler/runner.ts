@@ -14,7 +14,7 @@ import {
 } from '../../services/ecs/task-store.ts';
 import type { ServiceContext } from '../../services/types.ts';
 import { allocateAddress, isBindFailure } from './addresses.ts';
-import { CONTAINER_LABEL, containerSpec, resolveSecrets } from './containers.ts';
+import { CONTAINER_LABEL, containerSpec, localImage, resolveSecrets } from './containers.ts';
 import { runHealthProbe } from './health.ts';
 import { awslogsTarget, shipLogs } from './logs.ts';
 
@@ -190,7 +190,7 @@ export class TaskRunner {
     const avoid = new Set<string>();
     for (let attempt = 0; ; attempt++) {
       const address = this.#fallback ? undefined : t.address === undefined ? undefined : this.#task().address;
-      const spec = containerSpec({
+      const built = containerSpec({
         task: t,
         taskDefinition: this.#td ?? { family: '', containerDefinitions: [] },
         def,
@@ -200,6 +200,7 @@ export class TaskRunner {
         region: ctx.config.region,
         ...(address === undefined ? {} : { address }),
       });
+      const spec = { ...built, image: await localImage(ctx, runtime, built.image) };
       let id: string | undefined;
       try {
         id = await runtime.create(spec);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { putParameter } from '../../services/ssm/parameters.ts';
 import { createSecret } from '../../services/secretsmanager/secrets.ts';
+import { registryHost } from '../../services/ecr/auth.ts';
 import { runTask, stopTask } from '../../services/ecs/tasks.ts';
 import { startSchedulerHarness } from './testing.ts';
 
@@ -146,6 +147,21 @@ test('a restart re-adopts running task containers and removes orphans; it never 
     await h.runtime.exitContainer(id, 1);
     await h.until('STOPPED after adoption', () => h.task(arn).lastStatus === 'STOPPED');
     assert.equal(h.task(arn).stopCode, 'EssentialContainerExited');
+  } finally {
+    await h.stop();
+  }
+});
+
+test("an ECR URI in the task definition runs the image of the same repository in Slipway's registry", async () => {
+  const h = await startSchedulerHarness();
+  try {
+    const local = `${registryHost(h.ctx)}/test-api:1.0.0`;
+    await h.runtime.buildImage({ tag: local, files: { Dockerfile: Buffer.from('FROM scratch\n') } });
+    const td = h.register('ecr', [{ name: 'app', image: '000000000000.dkr.ecr.us-east-1.amazonaws.com/test-api:1.0.0' }]);
+    const arn = runTask({ taskDefinition: td, networkConfiguration: NET }, h.op).tasks?.[0]?.taskArn ?? '';
+    await h.until('RUNNING', () => h.task(arn).lastStatus === 'RUNNING');
+    assert.equal(h.specs.at(-1)?.image, local);
+    assert.equal(h.task(arn).containers[0]?.image, '000000000000.dkr.ecr.us-east-1.amazonaws.com/test-api:1.0.0', 'the API shows the image as defined');
   } finally {
     await h.stop();
   }
