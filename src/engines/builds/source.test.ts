@@ -1,0 +1,64 @@
+import { CodeCommitClient, CreateBranchCommand, CreateRepositoryCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createProject, runBuild, startBuildHarness, type BuildHarness } from './testing.ts';
+
+let h: BuildHarness;
+let dir: string;
+
+before(async () => {
+  h = await startBuildHarness();
+  dir = mkdtempSync(join(tmpdir(), 'slipway-build-src-'));
+});
+
+after(async () => {
+  await h.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const BUILDSPEC = 'version: 0.2\nphases:\n  build:\n    commands:\n      - cat app.txt\n      - echo "resolved=$CODEBUILD_RESOLVED_SOURCE_VERSION"\n';
+
+test('CODECOMMIT source: the branch or commit given as sourceVersion is checked out and reported as resolvedSourceVersion', async () => {
+  const cc = new CodeCommitClient(h.t.sdk);
+  const repo = (await cc.send(new CreateRepositoryCommand({ repositoryName: 'build-src' }))).repositoryMetadata;
+  const first = await cc.send(new PutFileCommand({ repositoryName: 'build-src', branchName: 'main', filePath: 'buildspec.yml', fileContent: Buffer.from(BUILDSPEC) }));
+  const second = await cc.send(new PutFileCommand({ repositoryName: 'build-src', branchName: 'main', filePath: 'app.txt', fileContent: Buffer.from('v1\n'), parentCommitId: first.commitId }));
+  await cc.send(new CreateBranchCommand({ repositoryName: 'build-src', branchName: 'release', commitId: second.commitId }));
+  const third = await cc.send(new PutFileCommand({ repositoryName: 'build-src', branchName: 'main', filePath: 'app.txt', fileContent: Buffer.from('v2\n'), parentCommitId: second.commitId }));
+  const project = await createProject(h, '', { source: { type: 'CODECOMMIT', location: repo?.cloneUrlHttp ?? '' } });
+
+  const main = await runBuild(h, project, { sourceVersion: 'main' });
+  assert.equal(main.build.buildStatus, 'SUCCEEDED', main.log.join('\n'));
+  assert.equal(main.build.resolvedSourceVersion, third.commitId);
+  assert.deepEqual(main.output, ['v2', `resolved=${third.commitId ?? ''}`]);
+
+  const release = await runBuild(h, project, { sourceVersion: 'release' });
+  assert.deepEqual(release.output, ['v1', `resolved=${second.commitId ?? ''}`]);
+
+  const byCommit = await runBuild(h, project, { sourceVersion: second.commitId });
+  assert.equal(byCommit.build.resolvedSourceVersion, second.commitId);
+
+  const missing = await runBuild(h, project, { sourceVersion: 'no-such-branch' });
+  assert.equal(missing.build.buildStatus, 'FAILED');
+  assert.match(missing.build.phases?.find((p) => p.phaseType === 'DOWNLOAD_SOURCE')?.contexts?.[0]?.message ?? '', /no-such-branch/);
+});
+
+test('a local directory source (NO_SOURCE with a location) is copied into CODEBUILD_SRC_DIR and its buildspec.yml is read', async () => {
+  writeFileSync(join(dir, 'buildspec.yml'), BUILDSPEC);
+  writeFileSync(join(dir, 'app.txt'), 'local\n');
+  const project = await createProject(h, '', { source: { type: 'NO_SOURCE', location: dir } });
+  const { build, output } = await runBuild(h, project);
+  assert.equal(build.buildStatus, 'SUCCEEDED');
+  assert.deepEqual(output, ['local', 'resolved=']);
+});
+
+test('a missing buildspec file fails DOWNLOAD_SOURCE with YAML_FILE_ERROR', async () => {
+  const empty = mkdtempSync(join(dir, 'empty-'));
+  const project = await createProject(h, '', { source: { type: 'NO_SOURCE', location: empty } });
+  const { build } = await runBuild(h, project);
+  assert.equal(build.buildStatus, 'FAILED');
+  assert.equal(build.phases?.find((p) => p.phaseType === 'DOWNLOAD_SOURCE')?.contexts?.[0]?.statusCode, 'YAML_FILE_ERROR');
+});
