@@ -12,7 +12,11 @@ function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const value = Number(process.argv[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name}: found ${JSON.stringify(process.argv[i + 1])}, expected a positive number`);
+  if (!Number.isFinite(value) || value <= 0) {
+    console.error(`--${name}: found ${JSON.stringify(process.argv[i + 1])}, expected a positive number`);
+    console.error('usage: node_modules/.bin/node bench/proxy/proxy.ts [--seconds 10] [--connections 32] [--body-kb 1] [--warmup 2] [--rounds 1]');
+    process.exit(2);
+  }
   return value;
 }
 
