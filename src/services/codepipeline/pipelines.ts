@@ -26,6 +26,8 @@ import { checkPipeline } from './rules.ts';
 import { declarationAt, findPipeline, getPipelineRow, PIPELINE_CHANGED, pipelineArn, type PipelineRow } from './state.ts';
 
 const MAX_TAGS = 50;
+/** Pipelines per Region per account (CP-limits). */
+const MAX_PIPELINES = 1000;
 
 function readTags(raw: unknown, field: string, problems: Problems): Array<{ key: string; value: string }> {
   if (raw === undefined) return [];
@@ -66,6 +68,8 @@ export function createPipeline(input: CreatePipelineInput, ctx: OperationContext
     if (findPipeline(ctx, name) !== undefined) {
       throw new SlipwayError('PipelineNameInUseException', `A pipeline with the name ${name} already exists in account ${ctx.config.accountId}`);
     }
+    const count = num(ctx.store.get('SELECT count(*) AS n FROM codepipeline_pipelines') ?? {}, 'n');
+    if (count >= MAX_PIPELINES) throw new SlipwayError('LimitExceededException', `The account already has ${count} pipelines; CodePipeline allows at most ${MAX_PIPELINES} per Region`);
     const now = ctx.clock.now();
     ctx.store.run('INSERT INTO codepipeline_pipelines (name, version, created, updated, tags) VALUES (?, 1, ?, ?, ?)', name, now, now, JSON.stringify(tags));
     storeVersion(ctx, declaration);
