@@ -173,7 +173,15 @@ export function updateDeploymentGroup(input: UpdateDeploymentGroupInput, ctx: Op
       application,
       current,
     );
-    if (newName !== current) ctx.store.run('UPDATE codedeploy_deployments SET group_name = ? WHERE application_name = ? AND group_name = ?', newName, application, current);
+    if (newName !== current) {
+      ctx.store.run(
+        "UPDATE codedeploy_deployments SET group_name = ?, body = json_set(body, '$.deploymentGroupName', ?) WHERE application_name = ? AND group_name = ?",
+        newName,
+        newName,
+        application,
+        current,
+      );
+    }
     ctx.bus.publish({
       type: 'codedeploy.deployment-group.updated',
       resource: deploymentGroupArn(ctx, application, newName),

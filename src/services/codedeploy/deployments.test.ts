@@ -19,6 +19,7 @@ import {
   ListDeploymentTargetsCommand,
   RevisionRequiredException,
   StopDeploymentCommand,
+  UpdateDeploymentGroupCommand,
 } from '@aws-sdk/client-codedeploy';
 import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { awsCliAvailable, awsCliJson } from '../../../test/helpers/aws-cli.ts';
@@ -127,6 +128,16 @@ test('ListDeployments filters by group, status and time; BatchGetDeployments lea
   assert.deepEqual(future.deployments, []);
   const batch = await cd.send(new BatchGetDeploymentsCommand({ deploymentIds: [a.deploymentId ?? '', 'd-NOTEXIST0'] }));
   assert.deepEqual(batch.deploymentsInfo?.map((d) => d.status), ['Stopped']);
+});
+
+test('renaming a group carries its deployments along', async () => {
+  await cd.send(new CreateDeploymentGroupCommand(ecsGroupInput('app', 'ren')));
+  const { deploymentId } = await cd.send(new CreateDeploymentCommand({ applicationName: 'app', deploymentGroupName: 'ren', revision: revision() }));
+  await cd.send(new UpdateDeploymentGroupCommand({ applicationName: 'app', currentDeploymentGroupName: 'ren', newDeploymentGroupName: 'renamed' }));
+  assert.equal((await cd.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo?.deploymentGroupName, 'renamed');
+  assert.deepEqual((await cd.send(new ListDeploymentsCommand({ applicationName: 'app', deploymentGroupName: 'renamed' }))).deployments, [deploymentId]);
+  const blocked = await rejection(cd.send(new CreateDeploymentCommand({ applicationName: 'app', deploymentGroupName: 'renamed', revision: revision() })));
+  assert.ok(blocked instanceof DeploymentLimitExceededException);
 });
 
 test('deployment responses on the wire match the AWS model shapes', async () => {

@@ -217,6 +217,7 @@ test('a failing hook fails the deployment; the rollback is its own deployment, b
   assert.equal(rollback?.rollbackInfo?.rollbackTriggeringDeploymentId, id);
   const firstInfo = (await cd.send(new GetDeploymentCommand({ deploymentId: first.deploymentId }))).deploymentInfo;
   assert.deepEqual(rollback?.revision, firstInfo?.revision);
+  assert.deepEqual(getDeploymentRecord(ctx, rollbackDeploymentId ?? '').appSpec?.hooks, [], "the rollback carries the previous deployment's appspec");
   assert.deepEqual(activeDeploymentIds(ctx), [rollbackDeploymentId]);
   runAll(rollbackDeploymentId ?? '');
   assert.equal((await cd.send(new GetDeploymentCommand({ deploymentId: rollbackDeploymentId }))).deploymentInfo?.status, 'Succeeded');

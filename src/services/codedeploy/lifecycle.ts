@@ -221,7 +221,14 @@ function end(ctx: ServiceContext, id: string, status: 'Failed' | 'Stopped', code
     if (rollback && installStarted) {
       rollbackId = newDeploymentId();
       d.rollbackInfo = { rollbackDeploymentId: rollbackId, rollbackMessage: `Deployment ${id} was rolled back by ${rollbackId}` };
-      const { startTime: _s, completeTime: _c, errorInformation: _e, previousRevision: _p, ...kept } = structuredClone(d);
+      const { startTime: _s, completeTime: _c, errorInformation: _e, previousRevision: _p, appSpec: _a, ...kept } = structuredClone(d);
+      // The rollback deploys what ran before, so it carries that deployment's appspec (none for a group's first deployment).
+      const previous = ctx.store.get(
+        "SELECT body FROM codedeploy_deployments WHERE application_name = ? AND group_name = ? AND status = 'Succeeded' ORDER BY create_time DESC, rowid DESC LIMIT 1",
+        d.applicationName,
+        d.deploymentGroupName,
+      );
+      const previousAppSpec = previous === undefined ? undefined : (JSON.parse(str(previous, 'body')) as DeploymentRecord).appSpec;
       const r: DeploymentRecord = {
         ...kept,
         deploymentId: rollbackId,
@@ -231,6 +238,7 @@ function end(ctx: ServiceContext, id: string, status: 'Failed' | 'Stopped', code
         // The rollback deploys what ran before: the previous revision, replacing the one that failed.
         revision: d.previousRevision ?? d.revision,
         ...(d.previousRevision === undefined ? {} : { previousRevision: d.revision }),
+        ...(previousAppSpec === undefined ? {} : { appSpec: previousAppSpec }),
         targetStatus: 'Pending',
         targetUpdatedAt: now,
         lifecycleEvents: pendingLifecycleEvents([]),
