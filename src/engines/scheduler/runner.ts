@@ -50,6 +50,8 @@ export class TaskRunner {
   #waiters: Array<() => void> = [];
   /** Whether the loopback address could not be bound and ports went to ephemeral ports on 127.0.0.1. */
   #fallback = false;
+  /** A container create/start in flight: stop waits for it, so a container started meanwhile is not left running. */
+  #inflight: Promise<unknown> | undefined;
 
   constructor(r: RunnerContext, arn: string) {
     this.#r = r;
@@ -203,10 +205,14 @@ export class TaskRunner {
       const spec = { ...built, image: await localImage(ctx, runtime, built.image) };
       let id: string | undefined;
       try {
-        id = await runtime.create(spec);
-        const c = this.#container(name);
-        if (c !== undefined) c.runtimeId = id;
-        await runtime.start(id);
+        const starting = (async () => {
+          id = await runtime.create(spec);
+          const c = this.#container(name);
+          if (c !== undefined) c.runtimeId = id;
+          await runtime.start(id);
+        })();
+        this.#inflight = starting.catch(() => undefined);
+        await starting;
       } catch (error) {
         if (id !== undefined) await runtime.remove(id, { force: true }).catch(() => undefined);
         const c = this.#container(name);
@@ -226,6 +232,8 @@ export class TaskRunner {
         await this.fail(`${kind}: ${message(error)}`, 'TaskFailedToStart');
         return false;
       }
+      // A stop that came meanwhile stops this container too (its runtimeId is recorded).
+      if (this.#stopping !== undefined || id === undefined) return false;
       await this.#attach(def, id, ctx.clock.now());
       return true;
     }
@@ -355,9 +363,11 @@ export class TaskRunner {
 
   async #stop(): Promise<void> {
     const { ctx, runtime, hooks } = this.#r;
+    await this.#inflight;
     let t = this.#task();
     if (this.#containers.length === 0) this.#load(t);
-    if (t.lastStatus === 'RUNNING') {
+    // DEACTIVATING too: a restart may have interrupted the deregistration.
+    if (t.lastStatus === 'RUNNING' || t.lastStatus === 'DEACTIVATING') {
       this.#save({ lastStatus: 'DEACTIVATING' });
       await hooks.beforeStop(this.#task()).catch((error: unknown) => ctx.log.warn({ task: this.arn, error: message(error) }, 'target deregistration failed'));
     }

@@ -166,3 +166,23 @@ test("an ECR URI in the task definition runs the image of the same repository in
     await h.stop();
   }
 });
+
+test('StopTask while the task is still PENDING stops what started and leaves no container behind', async () => {
+  const h = await startSchedulerHarness();
+  try {
+    const td = h.register('early', [
+      { name: 'init', image: 'x:1', essential: false, environment: [{ name: 'FAKE_RUN_MS', value: '60000' }] },
+      { name: 'app', image: 'x:1', dependsOn: [{ containerName: 'init', condition: 'COMPLETE' }] },
+    ]);
+    const arn = runTask({ taskDefinition: td, networkConfiguration: NET }, h.op).tasks?.[0]?.taskArn ?? '';
+    await h.until('init running', () => h.task(arn).containers.find((c) => c.name === 'init')?.lastStatus === 'RUNNING');
+    assert.equal(h.task(arn).lastStatus, 'PENDING');
+    stopTask({ task: arn }, h.op);
+    await h.until('STOPPED', () => h.task(arn).lastStatus === 'STOPPED', 1000);
+    assert.equal(h.task(arn).stoppedReason, 'Task stopped by user');
+    assert.deepEqual(await h.runtime.list({ 'dev.slipway.resource': arn }), []);
+    assert.equal(h.specs.filter((s) => s.labels?.['dev.slipway.resource'] === arn).length, 1, 'app never started');
+  } finally {
+    await h.stop();
+  }
+});
