@@ -119,6 +119,12 @@ export async function extractCacheTar(blobs: BlobStore, digest: string, roots: C
   const warnings: string[] = [];
   const links: Array<{ target: string; link: string }> = [];
   let files = 0;
+  const made = new Set<string>();
+  const ensureDir = async (dir: string): Promise<void> => {
+    if (made.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    made.add(dir);
+  };
   const extract = tar.extract();
   const source = await blobs.read(digest);
   const piping = pipeline(source, extract);
@@ -132,11 +138,11 @@ export async function extractCacheTar(blobs: BlobStore, digest: string, roots: C
         continue;
       }
       if (type === 'directory') {
-        await mkdir(dest, { recursive: true });
+        await ensureDir(dest);
         entry.resume();
         continue;
       }
-      await mkdir(dirname(dest), { recursive: true });
+      await ensureDir(dirname(dest));
       if (type === 'symlink') {
         links.push({ target: entry.header.linkname ?? '', link: dest });
         entry.resume();

@@ -38,7 +38,8 @@ const parser = new XMLParser({
 export function parseJUnitXml(xml: string): ParsedTestCase[] {
   let doc: XmlNode;
   try {
-    doc = parser.parse(xml, true) as XmlNode;
+    // A byte-order mark (common from .NET and Windows tools) is not XML.
+    doc = parser.parse(xml.replace(/^\uFEFF/, ''), true) as XmlNode;
   } catch (error) {
     throw new ReportParseError(`not well-formed XML: ${(error as Error).message}`, { cause: error });
   }

@@ -9,6 +9,7 @@ import type { ParsedTestCase, TestStatus } from './junit.ts';
 import { parseCucumberJson, parseJUnitXml } from './junit.ts';
 import { toPosix } from './match.ts';
 import { selectFiles } from './select.ts';
+import { parseNUnit2Xml, parseNUnit3Xml, parseTestNgXml } from './xml-reports.ts';
 
 /** CodeBuild's Report shape (BatchGetReports), test reports only. */
 export interface ReportShape {
@@ -69,6 +70,9 @@ const REPORT_TTL_MS = 30 * 24 * 3600 * 1000;
 const PARSERS: Partial<Record<ReportFileFormat, (text: string) => ParsedTestCase[]>> = {
   JUNITXML: parseJUnitXml,
   CUCUMBERJSON: parseCucumberJson,
+  TESTNGXML: parseTestNgXml,
+  NUNIT3XML: parseNUnit3Xml,
+  NUNITXML: parseNUnit2Xml,
 };
 export const SUPPORTED_REPORT_FORMATS = Object.keys(PARSERS) as ReportFileFormat[];
 
