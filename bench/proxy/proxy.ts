@@ -117,7 +117,7 @@ function report(paths: readonly Path[], nginxLabel: string | undefined, loadBefo
   const q = (p: Path, f: number): number => p.histogram.percentileUs(f);
   const perRequestUs = (cpu: number, p: Path): string => (p.requests === 0 ? '-' : ((cpu * 1e6) / p.requests).toFixed(0));
   console.log(
-    `\n${connections} connections, ${bodyBytes}-byte body, ${rounds} × ${seconds} s measured per path` +
+    `\n${connections} connection${connections === 1 ? '' : 's'}, ${bodyBytes}-byte body, ${rounds} × ${seconds} s measured per path` +
       `${nginxLabel ? `; ${nginxLabel}` : ''}; CPU as share of one core over the measured time`,
   );
   // Other work on the machine skews every row (and favours paths with more processes): say how busy it was.
