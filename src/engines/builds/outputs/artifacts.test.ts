@@ -348,3 +348,10 @@ test('a base directory or path component that links out of the source directory 
   const got = await collectArtifacts({ srcDir: src, artifacts: artifactsOf('  files:', '    - dist/passwd', '    - ok.txt'), blobs, projectName: 'p', buildId: BUILD_ID });
   assert.deepEqual(await zipPaths(blobs, got.primary), ['ok.txt']);
 });
+
+test('s3-prefix replaces the project name in the location', async (t) => {
+  const src = writeTree(tempDir(t), SAMPLE);
+  const blobs = tempBlobs(t);
+  const got = await collectArtifacts({ srcDir: src, artifacts: artifactsOf('  files:', '    - README.md', '  s3-prefix: releases/web/'), blobs, projectName: 'p', buildId: BUILD_ID });
+  assert.equal(got.primary?.location, 'arn:aws:s3:::slipway-artifacts/releases/web/0b7f4a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b/p.zip');
+});

@@ -134,7 +134,9 @@ async function store(options: CollectArtifactsOptions, p: Planned): Promise<Arti
   const bucket = options.bucket ?? DEFAULT_ARTIFACT_BUCKET;
   const buildUuid = options.buildId.slice(options.buildId.lastIndexOf(':') + 1);
   const file = name.endsWith('.zip') ? name : `${name}.zip`;
-  const location = `arn:aws:s3:::${bucket}/${options.projectName}/${buildUuid}/${file}`;
+  // s3-prefix takes the place of the path before the build id, as in AWS's `<s3-prefix>/<build-id>/<name>.zip`.
+  const prefix = p.set.s3Prefix?.replace(/^\/+|\/+$/g, '') || options.projectName;
+  const location = `arn:aws:s3:::${bucket}/${prefix}/${buildUuid}/${file}`;
   const buildArtifacts: BuildArtifactsShape = {
     location,
     sha256sum: archive.sha256,
