@@ -1,9 +1,12 @@
 // Health check settings (AWS defaults and ranges), the success-code matcher, and one HTTP probe of one target.
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import type { Clock } from '../../core/clock.ts';
 import { Problems, describeValue } from '../../core/errors.ts';
 
 export interface HealthCheckSettings {
+  /** HTTP (a GET judged by the matcher) or TCP (a connection that opens); HTTP when absent. */
+  readonly protocol?: 'HTTP' | 'TCP';
   readonly path: string;
   /** A port number, or the target's own port. */
   readonly port: number | 'traffic-port';
@@ -88,16 +91,27 @@ export async function probe(
   const onStop = (): void => timer.abort();
   stop?.addEventListener('abort', onStop, { once: true });
   const port = settings.port === 'traffic-port' ? target.port : settings.port;
-  let req: ReturnType<typeof request> | undefined;
+  let req: { destroy(): void } | undefined;
   const exchange = new Promise<ProbeResult>((resolve) => {
+    if (settings.protocol === 'TCP') {
+      // NLB's TCP check: healthy when the connection opens; nothing is sent.
+      const socket = connect({ host: target.host, port }, () => {
+        socket.destroy();
+        resolve({ ok: true, status: 0 });
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, reason: 'Target.FailedHealthChecks', detail: `Health checks failed (${err.code ?? err.message})` }));
+      req = socket;
+      return;
+    }
     // agent: false — a probe must open its own connection, as ALB's checks do, so it sees refused ports.
-    req = request({ host: target.host, port, path: settings.path, method: 'GET', agent: false, headers: { 'user-agent': 'ELB-HealthChecker/2.0', connection: 'close' } }, (res) => {
+    const r = request({ host: target.host, port, path: settings.path, method: 'GET', agent: false, headers: { 'user-agent': 'ELB-HealthChecker/2.0', connection: 'close' } }, (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
       resolve(matches(status) ? { ok: true, status } : { ok: false, reason: 'Target.ResponseCodeMismatch', detail: `Health checks failed with these codes: [${status}]` });
     });
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, reason: 'Target.FailedHealthChecks', detail: `Health checks failed (${err.code ?? err.message})` }));
-    req.end();
+    r.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, reason: 'Target.FailedHealthChecks', detail: `Health checks failed (${err.code ?? err.message})` }));
+    r.end();
+    req = r;
   });
   const timeout = clock.sleep(settings.timeoutSeconds * 1000, timer.signal).then(
     (): ProbeResult => ({ ok: false, reason: 'Target.Timeout', detail: 'Request timed out' }),

@@ -4,3 +4,5 @@ export { TargetGroup, type TargetGroupOptions, type TargetInput, type TargetHeal
 export { HEALTH_CHECK_DEFAULTS, healthCheckSettings, type HealthCheckSettings } from './health-check.ts';
 export { STICKY_COOKIE, type ForwardAction, type Rule, type RuleConditions, type WeightedGroup } from './routing.ts';
 export type { MetricsSnapshot } from './metrics.ts';
+export { startLoadBalancer } from './engine.ts';
+export { createTcpListener, type TcpListener } from './tcp.ts';

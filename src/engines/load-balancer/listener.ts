@@ -30,6 +30,8 @@ export interface Listener {
   /** Replaces every rule at once; requests already accepted keep the target they were given. */
   setRules(rules: readonly Rule[]): void;
   setDefaultAction(action: ForwardAction): void;
+  /** Replaces the default action and every rule in one swap: no request sees one without the other. */
+  setRouting(defaultAction: ForwardAction, rules: readonly Rule[]): void;
   /** The routing in force now, read back (a traffic router verifies a weight change here, as Argo's verifyWeight does). */
   routing(): { readonly defaultAction: ForwardAction | undefined; readonly rules: readonly Rule[] };
   /** Listener-wide counters (ELB errors with no target group, e.g. a 503 with nothing registered, land here). */
@@ -135,6 +137,11 @@ export async function createListener(options: ListenerOptions): Promise<Listener
     },
     setDefaultAction(action) {
       table = { source: table.source, rules: table.rules, fallback: compileDefault(action) };
+    },
+    setRouting(action, rules) {
+      // Compile both before swapping, so an invalid input leaves the table in force untouched.
+      const next: Table = { source: [...rules], rules: compileRules(rules), fallback: compileDefault(action) };
+      table = next;
     },
     routing: () => ({ defaultAction: table.fallback?.action, rules: table.source }),
     metrics: () => metrics.snapshot(),

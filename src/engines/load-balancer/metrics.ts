@@ -12,6 +12,9 @@ export interface MetricsSnapshot {
   readonly HTTPCode_ELB_504_Count: number;
   /** Seconds from sending the request to the target until its response headers arrived; the latest samples. */
   readonly TargetResponseTime: readonly number[];
+  /** Every response since start, for publishers that need deltas (the samples above are a bounded window). */
+  readonly TargetResponseTimeSum: number;
+  readonly TargetResponseTimeCount: number;
 }
 
 const MAX_SAMPLES = 10_000;
@@ -29,6 +32,8 @@ export class Metrics {
     HTTPCode_ELB_504_Count: 0,
   };
   #samples: number[] = [];
+  #sum = 0;
+  #count = 0;
 
   request(): void {
     this.#c.RequestCount++;
@@ -40,6 +45,8 @@ export class Metrics {
     else if (status >= 400 && status < 500) this.#c.HTTPCode_Target_4XX_Count++;
     else if (status >= 500) this.#c.HTTPCode_Target_5XX_Count++;
     this.#samples.push(seconds);
+    this.#sum += seconds;
+    this.#count++;
     // A bounded window: the snapshot is for a periodic publisher, not an archive.
     if (this.#samples.length > MAX_SAMPLES) this.#samples.splice(0, this.#samples.length - MAX_SAMPLES);
   }
@@ -50,6 +57,6 @@ export class Metrics {
   }
 
   snapshot(): MetricsSnapshot {
-    return { ...this.#c, TargetResponseTime: [...this.#samples] };
+    return { ...this.#c, TargetResponseTime: [...this.#samples], TargetResponseTimeSum: this.#sum, TargetResponseTimeCount: this.#count };
   }
 }

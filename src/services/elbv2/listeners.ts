@@ -16,6 +16,9 @@ import { elbError, elbId, json, page, readPaging, reader } from './common.ts';
 import { requireLoadBalancer, type LoadBalancerRecord } from './load-balancers.ts';
 import { deleteTags, putTags, readTagList } from './tags.ts';
 
+/** Published by the load-balancer engine once a listener's new routing is in force (a traffic shifter waits for it, as Argo's verifyWeight). */
+export const ROUTING_APPLIED_EVENT = 'elbv2.listener.routing-applied';
+
 export interface ListenerRecord {
   readonly arn: string;
   readonly loadBalancerArn: string;

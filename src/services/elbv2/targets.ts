@@ -62,8 +62,8 @@ export function registerTargets(ctx: ServiceContext, targetGroupArn: string, tar
     const list = readTargets(tg, targets);
     const added: string[] = [];
     for (const t of list) {
-      const row = ctx.store.get('SELECT state FROM elbv2_targets WHERE target_group_arn = ? AND id = ? AND port = ?', tg.arn, t.id, t.port);
-      if (row !== undefined && str(row, 'state') !== 'draining') continue;
+      const row = ctx.store.get('SELECT deregistered FROM elbv2_targets WHERE target_group_arn = ? AND id = ? AND port = ?', tg.arn, t.id, t.port);
+      if (row !== undefined && row['deregistered'] === null) continue;
       ctx.store.run(
         `INSERT INTO elbv2_targets (target_group_arn, id, port, state, reason, description, registered, deregistered)
          VALUES (?, ?, ?, 'initial', 'Elb.RegistrationInProgress', 'Target registration is in progress', ?, NULL)
@@ -91,9 +91,9 @@ export function deregisterTargets(ctx: ServiceContext, targetGroupArn: string, t
     const inUse = loadBalancersOf(ctx, tg.arn).length > 0;
     for (const t of list) {
       if (inUse) {
+        // The row reads `draining` from now on; its state column turns `draining` when the data plane has begun.
         ctx.store.run(
-          `UPDATE elbv2_targets SET state = 'draining', reason = 'Target.DeregistrationInProgress', description = 'Target deregistration is in progress', deregistered = ?
-           WHERE target_group_arn = ? AND id = ? AND port = ? AND state != 'draining'`,
+          'UPDATE elbv2_targets SET deregistered = ? WHERE target_group_arn = ? AND id = ? AND port = ? AND deregistered IS NULL',
           ctx.clock.now(),
           tg.arn,
           t.id,
@@ -111,9 +111,12 @@ function deregistrationDelayMs(tg: TargetGroupRecord): number {
   return Number(tg.attributes['deregistration_delay.timeout_seconds'] ?? 300) * 1000;
 }
 
+const DRAINING = { state: 'draining', reason: 'Target.DeregistrationInProgress', description: 'Target deregistration is in progress' } as const;
+
 function toInfo(row: Row): TargetHealthInfo {
   const reason = str(row, 'reason');
   const description = str(row, 'description');
+  if (row['deregistered'] !== null) return { id: str(row, 'id'), port: num(row, 'port'), ...DRAINING };
   return {
     id: str(row, 'id'),
     port: num(row, 'port'),
@@ -131,7 +134,7 @@ export function describeTargetHealth(ctx: Pick<ServiceContext, 'store' | 'clock'
   const tg = requireTargetGroup(ctx, targetGroupArn);
   const inUse = loadBalancersOf(ctx, tg.arn).length > 0;
   const now = ctx.clock.now();
-  const present = (row: Row): boolean => !(str(row, 'state') === 'draining' && num(row, 'deregistered') + deregistrationDelayMs(tg) <= now);
+  const present = (row: Row): boolean => row['deregistered'] === null || num(row, 'deregistered') + deregistrationDelayMs(tg) > now;
   const view = (info: TargetHealthInfo): TargetHealthInfo => (inUse || info.state === 'draining' ? info : { id: info.id, port: info.port, state: 'unused', ...NOT_IN_USE });
   if (targets === undefined) {
     return ctx.store
@@ -151,14 +154,16 @@ export function recordTargetHealth(ctx: ServiceContext, targetGroupArn: string, 
   ctx.store.tx(() => {
     const row = ctx.store.get('SELECT * FROM elbv2_targets WHERE target_group_arn = ? AND id = ? AND port = ?', targetGroupArn, health.id, health.port);
     if (row === undefined) return;
-    const current = toInfo(row);
+    const deregistered = row['deregistered'] !== null;
     if (health.state === 'unused') {
-      // The data plane finished draining: the registration is gone (a re-registration meanwhile is not draining).
-      if (current.state !== 'draining') return;
+      // The data plane finished draining: the registration is gone (a re-registration meanwhile is not deregistered).
+      if (!deregistered) return;
       ctx.store.run('DELETE FROM elbv2_targets WHERE target_group_arn = ? AND id = ? AND port = ?', targetGroupArn, health.id, health.port);
     } else {
-      if (current.state === 'draining' && health.state !== 'draining') return; // a late probe result after deregistration
-      if (current.state === health.state && current.reason === health.reason && current.description === health.description) return;
+      if (deregistered !== (health.state === 'draining')) return; // a late probe result after deregistration, or a stale drain
+      const reason = str(row, 'reason');
+      const description = str(row, 'description');
+      if (str(row, 'state') === health.state && reason === (health.reason ?? '') && description === (health.description ?? '')) return;
       ctx.store.run(
         'UPDATE elbv2_targets SET state = ?, reason = ?, description = ? WHERE target_group_arn = ? AND id = ? AND port = ?',
         health.state,
@@ -173,7 +178,7 @@ export function recordTargetHealth(ctx: ServiceContext, targetGroupArn: string, 
   });
 }
 
-/** Rows the engine reconciles the data plane with. */
+/** Rows the engine reconciles the data plane with: `deregistered` set means draining (or drained). */
 export function targetRows(ctx: Pick<ServiceContext, 'store'>, targetGroupArn: string): Array<TargetHealthInfo & { deregistered?: number }> {
   return ctx.store.all('SELECT * FROM elbv2_targets WHERE target_group_arn = ? ORDER BY registered, id, port', targetGroupArn).map((row) => {
     const d = num(row, 'deregistered');

@@ -1,7 +1,8 @@
 // Test helpers for ELBv2: model-shape checks of SDK and CLI outputs, tiny HTTP targets on loopback.
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
+import type { EventBus, SlipwayEvent } from '../../core/events.ts';
 
 const model = loadModel('elbv2.2015-12-01');
 
@@ -73,4 +74,39 @@ export async function failure(call: Promise<unknown>): Promise<Error> {
 /** Key/Value attribute lists as a plain map. */
 export function attributeMap(list: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Record<string, string> {
   return Object.fromEntries((list ?? []).map((a) => [a.Key ?? '', a.Value ?? '']));
+}
+
+/** A port free on 127.0.0.1 right now (for listeners, which bind fixed ports as on AWS). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** One GET (on a fresh connection unless an agent is given): status and body, or the error's code as status 0. */
+export function get(port: number, path = '/', agent: Agent | false = false): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', (err) => resolve({ status: 0, body: err.message }));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, body: err.code ?? err.message }));
+    req.end();
+  });
+}
+
+/** The first event matching `filter` after `afterSeq`: already logged, or the next one published. */
+export function eventAfter(bus: EventBus, afterSeq: number, filter: (e: SlipwayEvent) => boolean): Promise<SlipwayEvent> {
+  const seen = bus.since(afterSeq, 100_000).find(filter);
+  return seen === undefined ? bus.next(filter) : Promise.resolve(seen);
+}
+
+/** The newest event's position, to wait for what happens after it. */
+export function lastSeq(bus: EventBus): number {
+  return bus.since(0, 1_000_000).at(-1)?.seq ?? 0;
 }
