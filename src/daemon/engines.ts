@@ -1,6 +1,7 @@
 // The engines the daemon runs, in start order: one explicit list (each later issue adds its engine here).
 import { startBuildRunner } from '../engines/builds/index.ts';
 import { startGitServer } from '../engines/git-server/index.ts';
+import { startLoadBalancer } from '../engines/load-balancer/index.ts';
 import { startPipelineRunner } from '../engines/pipelines/index.ts';
 import { startRegistry } from '../engines/registry/index.ts';
 import { startScheduler } from '../engines/scheduler/index.ts';
@@ -9,5 +10,5 @@ import type { Engine, EngineContext } from '../engines/types.ts';
 export type { Engine, EngineContext } from '../engines/types.ts';
 
 export function startEngines(ctx: EngineContext): Engine[] {
-  return [startGitServer(ctx), startRegistry(ctx), startScheduler(ctx), startPipelineRunner(ctx), startBuildRunner(ctx)];
+  return [startGitServer(ctx), startRegistry(ctx), startLoadBalancer(ctx), startScheduler(ctx), startPipelineRunner(ctx), startBuildRunner(ctx)];
 }
