@@ -15,6 +15,7 @@ import {
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import { ManualClock } from '../../core/clock.ts';
+import { awsCli, awsCliAvailable, awsCliJson } from '../../../test/helpers/aws-cli.ts';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
 import { callJson, startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 
@@ -130,4 +131,22 @@ test('PutMetricData then GetMetricStatistics buckets by period with the asked st
   await cw.send(new PutMetricAlarmCommand(alarm('wire')));
   const described = await callJson(t.endpoint, 'GraniteServiceVersion20100801.DescribeAlarms', {}, '1.0');
   assert.deepEqual(checkShape(model, 'DescribeAlarmsOutput', described.body), []);
+});
+
+test('the AWS CLI puts and describes an alarm and reports the Query error code', async (ctx) => {
+  if (!(await awsCliAvailable())) {
+    ctx.skip('aws CLI not installed');
+    return;
+  }
+  await awsCli(t.endpoint, [
+    'cloudwatch', 'put-metric-alarm', '--alarm-name', 'cli-alarm', '--namespace', 'App', '--metric-name', 'Errors', '--statistic', 'Sum',
+    '--period', '60', '--evaluation-periods', '1', '--threshold', '1', '--comparison-operator', 'GreaterThanOrEqualToThreshold',
+  ]);
+  const described = await awsCliJson(t.endpoint, ['cloudwatch', 'describe-alarms', '--alarm-names', 'cli-alarm']);
+  assert.equal((described['MetricAlarms'] as { StateValue?: string }[])[0]?.StateValue, 'INSUFFICIENT_DATA');
+  const err = await awsCli(t.endpoint, ['cloudwatch', 'set-alarm-state', '--alarm-name', 'nope', '--state-value', 'OK', '--state-reason', 'x']).then(
+    () => assert.fail('expected the CLI to fail'),
+    (e: unknown) => String((e as { stderr?: unknown }).stderr),
+  );
+  assert.match(err, /\(ResourceNotFound\) when calling the SetAlarmState operation/);
 });
