@@ -14,6 +14,8 @@ import { BlobStore } from '../../store/blobs.ts';
 import { Store } from '../../store/db.ts';
 import type { EngineContext } from '../types.ts';
 import { startPipelineRunner } from './index.ts';
+import { codecommitSource } from './providers/codecommit-source.ts';
+import { ecrSource } from './providers/ecr-source.ts';
 import { manualApproval } from './providers/manual-approval.ts';
 import { zipOf } from './providers/zip.ts';
 import type { ActionJob, ActionProvider, ActionResult } from './types.ts';
@@ -102,7 +104,8 @@ export function startHarness(options: HarnessOptions = {}): Harness {
   const build = options.providers?.build ?? new TestProvider('Build', 'CodeBuild');
   const deploy = options.providers?.deploy ?? new TestProvider('Deploy', 'ECS');
   const approval = manualApproval(ctx, options.approvalTimeoutMinutes === undefined ? {} : { timeoutMinutes: options.approvalTimeoutMinutes });
-  const engine = startPipelineRunner(ctx, { providers: [source, build, deploy, approval] });
+  // Test providers under the S3 source, CodeBuild and ECS keys; the real CodeCommit and ECR sources beside them.
+  const engine = startPipelineRunner(ctx, { providers: [source, build, deploy, approval, codecommitSource(ctx), ecrSource(ctx)] });
   const op: OperationContext = { ...ctx, request: { requestId: 'test', accessKeyId: 'AKIATEST' } };
   let closed = false;
   const close = async (): Promise<void> => {

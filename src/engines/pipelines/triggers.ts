@@ -1,40 +1,51 @@
-// Event-based source detection: a push to a CodeCommit branch starts every pipeline whose source action watches it.
-import type { PipelineDeclaration } from '@aws-sdk/client-codepipeline';
+// Event-based source detection: a CodeCommit push or an ECR image push starts every pipeline whose source action watches it.
+import type { ActionDeclaration, PipelineDeclaration } from '@aws-sdk/client-codepipeline';
+import { typeFilter } from '../../core/events.ts';
 import { REFERENCE_UPDATED } from '../../services/codecommit/state.ts';
 import { startExecution } from '../../services/codepipeline/start.ts';
 import { str } from '../../store/db.ts';
-import { typeFilter } from '../../core/events.ts';
 import type { EngineContext } from '../types.ts';
 
-/** Pipelines (current version) with a CodeCommit source on this repository and branch. */
-function watchers(ctx: EngineContext, repository: string, branch: string): string[] {
+const ECR_PUSH = 'ecr.image.push';
+
+/** Pipelines (current version) with a source action the predicate accepts. */
+function watchers(ctx: EngineContext, watches: (action: ActionDeclaration) => boolean): string[] {
   const rows = ctx.store.all('SELECT v.name, v.declaration FROM codepipeline_pipelines p JOIN codepipeline_pipeline_versions v ON v.name = p.name AND v.version = p.version');
-  return rows
-    .filter((row) => {
-      const d = JSON.parse(str(row, 'declaration')) as PipelineDeclaration;
-      return (d.stages?.[0]?.actions ?? []).some(
-        (a) => a.actionTypeId?.provider === 'CodeCommit' && a.configuration?.['RepositoryName'] === repository && a.configuration['BranchName'] === branch,
-      );
-    })
-    .map((row) => str(row, 'name'));
+  return rows.filter((row) => ((JSON.parse(str(row, 'declaration')) as PipelineDeclaration).stages?.[0]?.actions ?? []).some(watches)).map((row) => str(row, 'name'));
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+function start(ctx: EngineContext, pipelines: readonly string[], triggerDetail: string): void {
+  for (const pipeline of pipelines) {
+    try {
+      // AWS starts these through an EventBridge rule on the source's event.
+      startExecution(ctx, pipeline, { triggerType: 'CloudWatchEvent', triggerDetail: triggerDetail.slice(0, 1024) }, [], []);
+    } catch (error) {
+      ctx.log.error({ pipeline, error: error instanceof Error ? error.message : String(error) }, 'could not start the pipeline on a source event');
+    }
+  }
 }
 
 /** Returns the unsubscribe function. */
 export function startSourceTriggers(ctx: EngineContext): () => void {
-  return ctx.bus.subscribe(typeFilter(REFERENCE_UPDATED), (event) => {
+  return ctx.bus.subscribe(typeFilter(REFERENCE_UPDATED, ECR_PUSH), (event) => {
     const d = event.detail;
-    const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+    if (event.type === ECR_PUSH) {
+      const repository = text(d['repositoryName']);
+      const tag = text(d['imageTag']);
+      if (tag === '') return;
+      const pipelines = watchers(ctx, (a) => a.actionTypeId?.provider === 'ECR' && a.configuration?.['RepositoryName'] === repository && (a.configuration['ImageTag'] ?? 'latest') === tag);
+      start(ctx, pipelines, `${event.resource}:${tag}@${text(d['imageDigest'])}`);
+      return;
+    }
     const ref = text(d['referenceName']);
     if (d['referenceType'] !== 'branch' || d['event'] === 'referenceDeleted') return;
     const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
     const repository = text(d['repositoryName']);
-    for (const pipeline of watchers(ctx, repository, branch)) {
-      try {
-        // AWS starts these through an EventBridge rule on the repository's referenceUpdated event.
-        startExecution(ctx, pipeline, { triggerType: 'CloudWatchEvent', triggerDetail: `${event.resource}:${ref}@${text(d['commitId'])}` }, [], []);
-      } catch (error) {
-        ctx.log.error({ pipeline, error: error instanceof Error ? error.message : String(error) }, 'could not start the pipeline on a push');
-      }
-    }
+    const pipelines = watchers(ctx, (a) => a.actionTypeId?.provider === 'CodeCommit' && a.configuration?.['RepositoryName'] === repository && a.configuration['BranchName'] === branch);
+    start(ctx, pipelines, `${event.resource}:${ref}@${text(d['commitId'])}`);
   });
 }
