@@ -31,6 +31,17 @@ export function clusterName(ref: string | undefined): string {
   return m?.[1] ?? ref;
 }
 
+/** Live counts, as AWS reports them: RUNNING and PENDING tasks, ACTIVE services. */
+function clusterCounts(row: Row, ctx: ServiceContext): { runningTasksCount: number; pendingTasksCount: number; activeServicesCount: number } {
+  const name = str(row, 'name');
+  const tasks = ctx.store.get(
+    "SELECT sum(last_status = 'RUNNING') AS running, sum(last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING')) AS pending FROM ecs_tasks WHERE cluster = ?",
+    name,
+  );
+  const services = ctx.store.get("SELECT count(*) AS n FROM ecs_services WHERE cluster = ? AND status = 'ACTIVE'", name);
+  return { runningTasksCount: Number(tasks?.['running'] ?? 0), pendingTasksCount: Number(tasks?.['pending'] ?? 0), activeServicesCount: Number(services?.['n'] ?? 0) };
+}
+
 type Include = 'ATTACHMENTS' | 'CONFIGURATIONS' | 'SETTINGS' | 'STATISTICS' | 'TAGS';
 const INCLUDES = ['ATTACHMENTS', 'CONFIGURATIONS', 'SETTINGS', 'STATISTICS', 'TAGS'] as const;
 
@@ -42,9 +53,7 @@ function toCluster(row: Row, ctx: OperationContext, include: readonly string[] =
     clusterName: name,
     status: str(row, 'status'),
     registeredContainerInstancesCount: 0,
-    runningTasksCount: 0,
-    pendingTasksCount: 0,
-    activeServicesCount: 0,
+    ...clusterCounts(row, ctx),
     ...(include.includes('STATISTICS' satisfies Include) ? { statistics: [] } : {}),
     ...(include.includes('TAGS' satisfies Include) ? { tags: [] } : {}),
     ...(include.includes('SETTINGS' satisfies Include) ? { settings: [{ name: 'containerInsights', value: 'disabled' }] } : {}),
@@ -108,6 +117,12 @@ export function deleteCluster(input: DeleteClusterRequest, ctx: OperationContext
   return ctx.store.tx(() => {
     const row = ctx.store.get("SELECT * FROM ecs_clusters WHERE name = ? AND status = 'ACTIVE'", name);
     if (row === undefined) throw new SlipwayError('ClusterNotFoundException', `Cluster not found: ${ref ?? name} has no ACTIVE cluster; expected the name or ARN of an existing cluster`);
+    if (ctx.store.get("SELECT 1 FROM ecs_services WHERE cluster = ? AND status != 'INACTIVE'", name) !== undefined) {
+      throw new SlipwayError('ClusterContainsServicesException', `The Cluster cannot be deleted while Services are active: ${name} has services that are not INACTIVE; delete them first`);
+    }
+    if (ctx.store.get("SELECT 1 FROM ecs_tasks WHERE cluster = ? AND last_status != 'STOPPED'", name) !== undefined) {
+      throw new SlipwayError('ClusterContainsTasksException', `The Cluster cannot be deleted while Tasks are active: ${name} has tasks that are not STOPPED; stop them first`);
+    }
     ctx.store.run("UPDATE ecs_clusters SET status = 'INACTIVE' WHERE name = ?", name);
     ctx.bus.publish({ type: 'ecs.cluster.deleted', resource: clusterArn(ctx, name), detail: { name } });
     return { cluster: { ...toCluster(row, ctx), status: 'INACTIVE' } };

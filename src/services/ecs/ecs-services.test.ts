@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   CreateClusterCommand,
+  DeleteClusterCommand,
+  DescribeClustersCommand,
   CreateServiceCommand,
   CreateTaskSetCommand,
   DeleteServiceCommand,
@@ -222,4 +224,12 @@ test('task sets on an EXTERNAL service: create, scale by percent, switch primary
   const svc = await describeService('ext');
   assert.equal(svc.taskDefinition, td);
   assert.equal(svc.deployments?.length, 0);
+});
+
+test('DescribeClusters counts running tasks and active services; DeleteCluster refuses while services are active', async () => {
+  const d = await ecs.send(new DescribeClustersCommand({ clusters: ['apps'] }));
+  const c = d.clusters?.[0];
+  assert.equal(c?.activeServicesCount, 3, 'bg, ext and plain (svc was deleted)');
+  assert.ok((c?.runningTasksCount ?? 0) + (c?.pendingTasksCount ?? 0) >= 1);
+  await assert.rejects(ecs.send(new DeleteClusterCommand({ cluster: 'apps' })), { name: 'ClusterContainsServicesException' });
 });
