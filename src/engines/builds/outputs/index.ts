@@ -14,4 +14,4 @@ export { parseCucumberJson, parseJUnitXml, ReportParseError } from './junit.ts';
 export type { CollectedReport, CollectReportsOptions, ReportShape, TestCaseShape } from './reports.ts';
 export { collectReports, reportGroupOf, SUPPORTED_REPORT_FORMATS } from './reports.ts';
 export { describeTestCases, getReports, REPORT_MIGRATIONS, reportsForBuild, reportsForGroup, saveReports } from './report-store.ts';
-export { parseNUnit2Xml, parseNUnit3Xml, parseTestNgXml } from './xml-reports.ts';
+export { parseNUnit2Xml, parseNUnit3Xml, parseTestNgXml, parseTrx } from './xml-reports.ts';

@@ -173,7 +173,7 @@ test('collectReports: an unparsable file makes the report INCOMPLETE; an unsuppo
 
   await assert.rejects(
     collectReports({ srcDir: src, reports: reportsOf('  cov:', '    files:', '      - out/good.xml', '    file-format: JACOCOXML'), projectName: 'web', buildArn: BUILD_ARN }),
-    (e: unknown) => e instanceof SlipwayError && /reports\.cov\.file-format: JACOCOXML is not supported by Slipway yet; expected one of JUNITXML, CUCUMBERJSON, TESTNGXML, NUNIT3XML, NUNITXML/.test(e.message),
+    (e: unknown) => e instanceof SlipwayError && /reports\.cov\.file-format: JACOCOXML is not supported by Slipway yet; expected one of JUNITXML, CUCUMBERJSON, TESTNGXML, NUNIT3XML, NUNITXML, VISUALSTUDIOTRX/.test(e.message),
   );
 });
 

@@ -9,7 +9,7 @@ import type { ParsedTestCase, TestStatus } from './junit.ts';
 import { parseCucumberJson, parseJUnitXml } from './junit.ts';
 import { toPosix } from './match.ts';
 import { selectFiles } from './select.ts';
-import { parseNUnit2Xml, parseNUnit3Xml, parseTestNgXml } from './xml-reports.ts';
+import { parseNUnit2Xml, parseNUnit3Xml, parseTestNgXml, parseTrx } from './xml-reports.ts';
 
 /** CodeBuild's Report shape (BatchGetReports), test reports only. */
 export interface ReportShape {
@@ -73,6 +73,7 @@ const PARSERS: Partial<Record<ReportFileFormat, (text: string) => ParsedTestCase
   TESTNGXML: parseTestNgXml,
   NUNIT3XML: parseNUnit3Xml,
   NUNITXML: parseNUnit2Xml,
+  VISUALSTUDIOTRX: parseTrx,
 };
 export const SUPPORTED_REPORT_FORMATS = Object.keys(PARSERS) as ReportFileFormat[];
 

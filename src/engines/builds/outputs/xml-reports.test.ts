@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseJUnitXml, ReportParseError } from './junit.ts';
-import { parseNUnit2Xml, parseNUnit3Xml, parseTestNgXml } from './xml-reports.ts';
+import { parseNUnit2Xml, parseNUnit3Xml, parseTestNgXml, parseTrx } from './xml-reports.ts';
 
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'testdata', name), 'utf8');
 
@@ -52,4 +52,18 @@ test('NUnit 2: results nested in suites, full names split into prefix and name',
 
 test('JUnit XML with a byte-order mark parses', () => {
   assert.equal(parseJUnitXml(`\uFEFF${fixture('surefire.xml')}`).length, 2);
+});
+
+test('Visual Studio TRX: outcomes, hh:mm:ss durations, class names joined from TestDefinitions, ErrorInfo', () => {
+  const cases = parseTrx(fixture('dotnet.trx'));
+  assert.deepEqual(
+    cases.map((c) => [c.testSuiteName, c.prefix, c.name, c.status, c.durationInNanoSeconds]),
+    [
+      ['Shop.CartTests', 'Shop.CartTests', 'AddsItem', 'SUCCEEDED', 12_000_000],
+      ['Shop.CartTests', 'Shop.CartTests', 'Totals', 'FAILED', 34_000_000],
+      ['Shop.CartTests', 'Shop.CartTests', 'Discounts', 'SKIPPED', 0],
+    ],
+  );
+  assert.equal(cases[1]?.message, 'Assert.Equal() Failure\nExpected: 42\nActual:   41\nat Shop.CartTests.Totals() in /src/Shop.Tests/CartTests.cs:line 27');
+  assert.throws(() => parseTrx(fixture('nunit2.xml')), ReportParseError);
 });

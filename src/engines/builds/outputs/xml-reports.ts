@@ -148,3 +148,57 @@ export function parseNUnit2Xml(xml: string): ParsedTestCase[] {
   walk(root, '');
   return out;
 }
+
+/** `hh:mm:ss.fffffff` (TRX durations) in nanoseconds. */
+function trxDuration(value: string): number {
+  const m = /^(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)$/.exec(value.trim());
+  if (m === null) return 0;
+  const seconds = Number(m[1] ?? 0) * 86400 + Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4]);
+  return Math.round(seconds * 1e9);
+}
+
+/** Visual Studio TRX (`dotnet test --logger trx`): UnitTestResult outcomes, class names from TestDefinitions. */
+export function parseTrx(xml: string): ParsedTestCase[] {
+  const doc = parseXml(xml);
+  const root = kids(doc, 'TestRun')[0];
+  if (root === undefined) throw new ReportParseError('no <TestRun> root element: expected Visual Studio TRX');
+  const classOf = new Map<string, string>();
+  for (const defs of kids(root, 'TestDefinitions')) {
+    for (const ut of kids(defs, 'UnitTest')) classOf.set(attr(ut, 'id'), attr(kids(ut, 'TestMethod')[0] ?? {}, 'className'));
+  }
+  const STATUS: Record<string, TestStatus> = {
+    Passed: 'SUCCEEDED',
+    PassedButRunAborted: 'SUCCEEDED',
+    Failed: 'FAILED',
+    Error: 'ERROR',
+    Timeout: 'ERROR',
+    Aborted: 'ERROR',
+    NotExecuted: 'SKIPPED',
+    NotRunnable: 'SKIPPED',
+    Inconclusive: 'UNKNOWN',
+  };
+  const out: ParsedTestCase[] = [];
+  for (const results of kids(root, 'Results')) {
+    for (const r of kids(results, 'UnitTestResult')) {
+      const errorInfo = kids(kids(r, 'Output')[0] ?? {}, 'ErrorInfo')[0];
+      const message = errorInfo === undefined ? undefined : messageOfTrx(errorInfo);
+      const prefix = classOf.get(attr(r, 'testId')) ?? '';
+      out.push({
+        testSuiteName: prefix,
+        prefix,
+        name: attr(r, 'testName'),
+        status: STATUS[attr(r, 'outcome')] ?? 'UNKNOWN',
+        durationInNanoSeconds: trxDuration(attr(r, 'duration')),
+        ...(message === undefined ? {} : { message }),
+      });
+    }
+  }
+  return out;
+}
+
+function messageOfTrx(errorInfo: XmlNode): string | undefined {
+  const message = text(kids(errorInfo, 'Message')[0]);
+  const trace = text(kids(errorInfo, 'StackTrace')[0]);
+  const joined = [message, trace].filter((s) => s !== '').join('\n');
+  return joined === '' ? undefined : joined;
+}
