@@ -1,5 +1,6 @@
 // The engines the daemon runs, in start order: one explicit list (each later issue adds its engine here).
 import { startBuildRunner } from '../engines/builds/index.ts';
+import { startDeployer } from '../engines/deployer/index.ts';
 import { startGitServer } from '../engines/git-server/index.ts';
 import { startLoadBalancer } from '../engines/load-balancer/index.ts';
 import { startPipelineRunner } from '../engines/pipelines/index.ts';
@@ -10,5 +11,5 @@ import type { Engine, EngineContext } from '../engines/types.ts';
 export type { Engine, EngineContext } from '../engines/types.ts';
 
 export function startEngines(ctx: EngineContext): Engine[] {
-  return [startGitServer(ctx), startRegistry(ctx), startLoadBalancer(ctx), startScheduler(ctx), startPipelineRunner(ctx), startBuildRunner(ctx)];
+  return [startGitServer(ctx), startRegistry(ctx), startLoadBalancer(ctx), startScheduler(ctx), startDeployer(ctx), startBuildRunner(ctx), startPipelineRunner(ctx)];
 }
