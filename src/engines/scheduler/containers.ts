@@ -1,5 +1,6 @@
 // Turns a task definition's container into a runtime ContainerSpec: environment, secrets, ports, labels, limits.
-import type { ContainerDefinition, ContainerOverride, RegisterTaskDefinitionRequest } from '@aws-sdk/client-ecs';
+import { join } from 'node:path';
+import type { ContainerDefinition, ContainerOverride, RegisterTaskDefinitionRequest, Volume } from '@aws-sdk/client-ecs';
 import { SlipwayError } from '../../core/errors.ts';
 import { LABELS, type ContainerRuntime, type ContainerSpec, type Mount, type PortBinding } from '../../runtime/types.ts';
 import { registryHost } from '../../services/ecr/auth.ts';
@@ -57,6 +58,24 @@ export interface SpecInput {
   readonly region: string;
   /** The task's own loopback address (awsvpc); absent: ephemeral ports on 127.0.0.1. */
   readonly address?: string;
+  /** Slipway's data dir: task-scoped and shared volumes live under it. */
+  readonly dataDir: string;
+}
+
+/** Task-scoped volumes of one task (removed when it stops). */
+export function taskVolumesDir(dataDir: string, taskId: string): string {
+  return join(dataDir, 'ecs-volumes', 'tasks', taskId);
+}
+
+/**
+ * Where a task definition volume lives on the host: `host.sourcePath` as given; a `shared` Docker volume under the
+ * data dir (it outlives tasks); anything else — an empty `host`, a `task`-scoped Docker volume, no configuration —
+ * is task-scoped, shared by the task's containers and removed with the task, as ECS does.
+ */
+export function volumeSource(dataDir: string, taskId: string, volume: Volume): string {
+  if (volume.host?.sourcePath !== undefined) return volume.host.sourcePath;
+  if (volume.dockerVolumeConfiguration?.scope === 'shared') return join(dataDir, 'ecs-volumes', 'shared', volume.name ?? 'volume');
+  return join(taskVolumesDir(dataDir, taskId), volume.name ?? 'volume');
 }
 
 export function containerName(taskId: string, name: string): string {
@@ -89,8 +108,8 @@ export function containerSpec(input: SpecInput): ContainerSpec {
   const mounts: Mount[] = [];
   for (const mp of def.mountPoints ?? []) {
     const volume = (input.taskDefinition.volumes ?? []).find((v) => v.name === mp.sourceVolume);
-    const source = volume?.host?.sourcePath;
-    if (source !== undefined && mp.containerPath !== undefined) mounts.push({ source, target: mp.containerPath, readOnly: mp.readOnly ?? false, type: 'bind' });
+    if (volume === undefined || mp.containerPath === undefined) continue;
+    mounts.push({ source: volumeSource(input.dataDir, task.id, volume), target: mp.containerPath, readOnly: mp.readOnly ?? false, type: 'bind' });
   }
   const command = override?.command ?? def.command;
   const memory = override?.memory ?? def.memory;

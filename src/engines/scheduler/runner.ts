@@ -1,4 +1,5 @@
 // One task's containers: start in dependsOn order, watch exits and health, ship logs, stop with stopTimeout then kill.
+import { mkdir, rm } from 'node:fs/promises';
 import type { ContainerDefinition, RegisterTaskDefinitionRequest } from '@aws-sdk/client-ecs';
 import type { ContainerInfo, ContainerRuntime } from '../../runtime/types.ts';
 import {
@@ -14,7 +15,7 @@ import {
 } from '../../services/ecs/task-store.ts';
 import type { ServiceContext } from '../../services/types.ts';
 import { allocateAddress, isBindFailure } from './addresses.ts';
-import { CONTAINER_LABEL, containerSpec, localImage, resolveSecrets } from './containers.ts';
+import { CONTAINER_LABEL, containerSpec, localImage, resolveSecrets, taskVolumesDir, volumeSource } from './containers.ts';
 import { runHealthProbe } from './health.ts';
 import { awslogsTarget, shipLogs } from './logs.ts';
 
@@ -114,6 +115,13 @@ export class TaskRunner {
     } catch (error) {
       return this.fail(`ResourceInitializationError: unable to pull secrets or registry auth: ${message(error)}`, 'TaskFailedToStart');
     }
+    try {
+      for (const volume of this.#td.volumes ?? []) {
+        if (volume.host?.sourcePath === undefined) await mkdir(volumeSource(ctx.config.dataDir, t.id, volume), { recursive: true });
+      }
+    } catch (error) {
+      return this.fail(`ResourceInitializationError: failed to create task volumes: ${message(error)}`, 'TaskFailedToStart');
+    }
     let address: string | undefined;
     if (this.#td.networkMode === 'awsvpc') address = allocateAddress(ctx, this.#r.instanceId);
     this.#save({ lastStatus: 'PENDING', ...(address === undefined ? {} : { address }) });
@@ -200,6 +208,7 @@ export class TaskRunner {
         secrets,
         instanceId: this.#r.instanceId,
         region: ctx.config.region,
+        dataDir: ctx.config.dataDir,
         ...(address === undefined ? {} : { address }),
       });
       const spec = { ...built, image: await localImage(ctx, runtime, built.image) };
@@ -392,6 +401,7 @@ export class TaskRunner {
       if (c.runtimeId !== undefined) await runtime.remove(c.runtimeId, { force: true }).catch(() => undefined);
       if (c.lastStatus !== 'STOPPED') c.lastStatus = 'STOPPED';
     }
+    await rm(taskVolumesDir(ctx.config.dataDir, t.id), { recursive: true, force: true }).catch(() => undefined);
     t = this.#save({ lastStatus: 'STOPPED', stoppedAt: ctx.clock.now() }) ?? t;
     hooks.onChange(t);
   }

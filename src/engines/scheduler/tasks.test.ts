@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { putParameter } from '../../services/ssm/parameters.ts';
 import { createSecret } from '../../services/secretsmanager/secrets.ts';
@@ -182,6 +183,32 @@ test('StopTask while the task is still PENDING stops what started and leaves no 
     assert.equal(h.task(arn).stoppedReason, 'Task stopped by user');
     assert.deepEqual(await h.runtime.list({ 'dev.slipway.resource': arn }), []);
     assert.equal(h.specs.filter((s) => s.labels?.['dev.slipway.resource'] === arn).length, 1, 'app never started');
+  } finally {
+    await h.stop();
+  }
+});
+
+test('volumes: host paths bind as given; task-scoped volumes are shared by the containers and removed with the task', async () => {
+  const h = await startSchedulerHarness();
+  try {
+    const td = h.register(
+      'vol',
+      [
+        { name: 'a', image: 'x:1', mountPoints: [{ sourceVolume: 'scratch', containerPath: '/scratch' }, { sourceVolume: 'hostdir', containerPath: '/host', readOnly: true }] },
+        { name: 'b', image: 'x:1', mountPoints: [{ sourceVolume: 'scratch', containerPath: '/work' }] },
+      ],
+      { volumes: [{ name: 'scratch' }, { name: 'hostdir', host: { sourcePath: h.dataDir } }] },
+    );
+    const arn = runTask({ taskDefinition: td, networkConfiguration: NET }, h.op).tasks?.[0]?.taskArn ?? '';
+    await h.until('RUNNING', () => h.task(arn).lastStatus === 'RUNNING');
+    const [a, b] = h.specs.filter((s) => s.labels?.['dev.slipway.resource'] === arn);
+    const scratch = a?.mounts?.find((m) => m.target === '/scratch')?.source ?? '';
+    assert.equal(b?.mounts?.[0]?.source, scratch, 'one task-scoped directory for both containers');
+    assert.ok(existsSync(scratch));
+    assert.deepEqual(a?.mounts?.find((m) => m.target === '/host'), { source: h.dataDir, target: '/host', readOnly: true, type: 'bind' });
+    stopTask({ task: arn }, h.op);
+    await h.until('STOPPED', () => h.task(arn).lastStatus === 'STOPPED');
+    assert.ok(!existsSync(scratch), 'removed with the task');
   } finally {
     await h.stop();
   }
