@@ -6,7 +6,9 @@ import { HOST_IMAGE, loadBuild, updateBuild, type BuildRecord, type BuildStatus,
 import { LABELS, type ContainerRuntime } from '../../runtime/types.ts';
 import { readBuildspec, type Buildspec, type Phase } from '../../specs/buildspec/read.ts';
 import type { EngineContext } from '../types.ts';
+import { checkBasicAuth, registryHost } from '../../services/ecr/auth.ts';
 import { BuildLog } from './build-log.ts';
+import { startEngineProxy } from './engine-proxy.ts';
 import { buildVariables, builtInVariables, exportableNames } from './env.ts';
 import { runCommandPhases, type PhaseContext, type PhaseHost } from './phases.ts';
 import { containerLauncher, hostLauncher, ShellSession, type DriverLauncher, type StepResult } from './shell.ts';
@@ -233,14 +235,25 @@ export class BuildRun implements PhaseHost {
         throw new SetupFailure('CLIENT_ERROR', `No container runtime for the build: ${messageOf(err)}`);
       }
     }
-    const tools = await lendTools(join(this.#workspace, 'tools'), this.record.environment.privilegedMode === true, runtime?.socketPath);
+    const privileged = this.record.environment.privilegedMode === true;
+    let engineSocket: string | undefined;
+    if (privileged && runtime?.socketPath !== undefined) {
+      engineSocket = join(this.#workspace, 'docker.sock');
+      this.#proxy = await startEngineProxy({
+        engineSocket: runtime.socketPath,
+        socketPath: engineSocket,
+        registryHost: () => registryHost(this.#ctx),
+        checkLogin: (user, password) => checkBasicAuth(this.#ctx, `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`) === 'valid',
+      });
+    }
+    const tools = await lendTools(join(this.#workspace, 'tools'), privileged, engineSocket);
     for (const note of tools.notes) this.agent(note);
     if (runtime === undefined) {
       this.#srcDir = this.#hostSrc;
       const host = hostLauncher('bash', this.#hostControl, this.#hostSrc);
       this.#stopHost = () => host.stop();
       launcher = host;
-      this.#env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SLIPWAY_EXTRA_PATH: join(this.#workspace, 'tools') };
+      this.#env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SLIPWAY_EXTRA_PATH: join(this.#workspace, 'tools'), SLIPWAY_ENDPOINT: this.#ctx.endpoint() };
     } else {
       const image = this.record.environment.image ?? '';
       if (!(await runtime.imageExists(image))) {
@@ -272,12 +285,14 @@ export class BuildRun implements PhaseHost {
       await runtime.start(this.#containerId);
       if (this.interrupted()) await runtime.stop(this.#containerId, { timeoutSeconds: 0 });
       launcher = containerLauncher(runtime, this.#containerId, '/bin/sh', CONTROL_DIR, this.#srcDir);
-      this.#env = { SLIPWAY_EXTRA_PATH: tools.extraPath };
+      // The build shares the host's network, so the edge's loopback address answers the aws shim.
+      this.#env = { SLIPWAY_EXTRA_PATH: tools.extraPath, SLIPWAY_ENDPOINT: this.#ctx.endpoint() };
     }
     this.#launcher = launcher;
   }
 
   #launcher: DriverLauncher | undefined;
+  #proxy: { close(): Promise<void> } | undefined;
 
   async #download(): Promise<Buildspec> {
     this.agent(`CODEBUILD_SRC_DIR=${this.#srcDir}`);
@@ -356,6 +371,7 @@ export class BuildRun implements PhaseHost {
     if (this.#runtime !== undefined && this.#containerId !== undefined) {
       await this.#runtime.remove(this.#containerId, { force: true }).catch((err: unknown) => this.agent(`Could not remove the build container: ${messageOf(err)}`));
     }
+    await this.#proxy?.close();
     await rm(this.#workspace, { recursive: true, force: true }).catch(() => undefined);
   }
 }
