@@ -19,7 +19,7 @@ import {
 import { getTask } from '../../services/ecs/task-store.ts';
 import type { ServiceContext } from '../../services/types.ts';
 import type { Fleet, Weight } from './fleet.ts';
-import { WaitTimeout, waitFor } from './wait.ts';
+import { WaitTimeout, waitFor } from '../../core/wait.ts';
 
 export interface DriverOptions {
   /** Longest wait for the replacement task set to reach a steady state (AWS: 60 minutes). */

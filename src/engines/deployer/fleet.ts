@@ -5,7 +5,7 @@ import { createTaskSet, deleteTaskSet, describeTaskSets, updateServicePrimaryTas
 import { findListener, modifyListener, ROUTING_APPLIED_EVENT } from '../../services/elbv2/listeners.ts';
 import { describeTargetGroups } from '../../services/elbv2/target-groups.ts';
 import type { OperationContext, ServiceContext } from '../../services/types.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../../core/wait.ts';
 
 export interface Weight {
   readonly targetGroupArn: string;

@@ -1,6 +1,6 @@
 // Waiting on the bus, not on a timer: re-checks a condition whenever a relevant event arrives, with an injected-clock deadline.
-import { abortReason, type Clock } from '../../core/clock.ts';
-import type { EventBus, EventFilter, SlipwayEvent } from '../../core/events.ts';
+import { abortReason, type Clock } from './clock.ts';
+import type { EventBus, EventFilter, SlipwayEvent } from './events.ts';
 
 export class WaitTimeout extends Error {
   override readonly name = 'WaitTimeout';
