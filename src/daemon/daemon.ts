@@ -30,6 +30,8 @@ export interface DaemonOptions {
   readonly clock?: Clock;
   /** `auto` finds or starts a container engine; `none` runs without one (API-only tests). */
   readonly runtime?: 'auto' | 'none' | (() => Promise<ContainerRuntime>);
+  /** false runs the API without engines, for tests that drive a service's state themselves (default true). */
+  readonly engines?: boolean;
 }
 
 type RuntimeState = { state: 'Starting' } | { state: 'Healthy'; runtime: ContainerRuntime; description: string } | { state: 'Unhealthy'; detail: string } | { state: 'Disabled' };
@@ -82,7 +84,7 @@ export class Daemon {
         onClose: (fn) => this.edge.onClose(fn),
       }),
     );
-    this.#engines = startEngines({ ...context, blobs: this.blobs, endpoint: () => this.endpoint, runtime: () => this.#runtimeWhenSettled() });
+    if (options.engines !== false) this.#engines = startEngines({ ...context, blobs: this.blobs, endpoint: () => this.endpoint, runtime: () => this.#runtimeWhenSettled() });
     for (const engine of this.#engines) for (const m of engine.mounts ?? []) this.edge.mount(m);
     this.stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
   }

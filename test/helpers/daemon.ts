@@ -24,6 +24,7 @@ export async function startTestDaemon(options: Partial<DaemonOptions> & { dataDi
     log: options.log ?? silentLogger(),
     runtime: options.runtime ?? 'none',
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.engines === undefined ? {} : { engines: options.engines }),
   });
   const credentials = { accessKeyId: 'AKIASLIPWAYTEST', secretAccessKey: 'slipway-test-secret' };
   return {

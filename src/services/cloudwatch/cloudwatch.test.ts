@@ -25,7 +25,7 @@ let cw: CloudWatchClient;
 const model = loadModel('cloudwatch.2010-08-01');
 
 before(async () => {
-  t = await startTestDaemon({ clock });
+  t = await startTestDaemon({ clock, engines: false });
   cw = new CloudWatchClient(t.sdk);
 });
 after(async () => {

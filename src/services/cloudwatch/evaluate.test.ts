@@ -18,7 +18,7 @@ let ctx: ServiceContext;
 const dims = [{ Name: 'TargetGroup', Value: 'targetgroup/tg-green/1' }];
 
 before(async () => {
-  t = await startTestDaemon({ clock });
+  t = await startTestDaemon({ clock, engines: false });
   cw = new CloudWatchClient(t.sdk);
   const d = t.daemon;
   ctx = { config: d.config, store: d.store, bus: d.bus, clock: d.clock, log: d.log, masker: d.masker };

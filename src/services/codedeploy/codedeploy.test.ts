@@ -31,27 +31,20 @@ import {
 import { awsCliAvailable, awsCliJson } from '../../../test/helpers/aws-cli.ts';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
 import { callJson, startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
-import { ecsGroupInput, PROD_LISTENER } from './test-fixtures.ts';
+import { ecsGroupInput, PROD_LISTENER, rejection } from './test-fixtures.ts';
 
 let t: TestDaemon;
 let cd: CodeDeployClient;
 const model = loadModel('codedeploy.2014-10-06');
 
 before(async () => {
-  t = await startTestDaemon();
+  t = await startTestDaemon({ engines: false });
   cd = new CodeDeployClient(t.sdk);
 });
 after(async () => {
   cd.destroy();
   await t.stop();
 });
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  return p.then(
-    () => assert.fail('expected an error'),
-    (e: unknown) => e as Error,
-  );
-}
 
 test('applications: create ECS, get, batch get, list, delete; Lambda is refused; names are unique', async () => {
   const { applicationId } = await cd.send(new CreateApplicationCommand({ applicationName: 'app-a', computePlatform: 'ECS' }));

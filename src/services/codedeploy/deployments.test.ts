@@ -25,7 +25,7 @@ import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { awsCliAvailable, awsCliJson } from '../../../test/helpers/aws-cli.ts';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
 import { callJson, startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
-import { appSpecText, ecsGroupInput } from './test-fixtures.ts';
+import { appSpecText, ecsGroupInput, rejection } from './test-fixtures.ts';
 
 let t: TestDaemon;
 let cd: CodeDeployClient;
@@ -33,7 +33,7 @@ let taskDefinitionArn = '';
 const model = loadModel('codedeploy.2014-10-06');
 
 before(async () => {
-  t = await startTestDaemon();
+  t = await startTestDaemon({ engines: false });
   cd = new CodeDeployClient(t.sdk);
   const ecs = new ECSClient(t.sdk);
   const td = await ecs.send(
@@ -47,13 +47,6 @@ after(async () => {
   cd.destroy();
   await t.stop();
 });
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  return p.then(
-    () => assert.fail('expected an error'),
-    (e: unknown) => e as Error,
-  );
-}
 
 const revision = (content = appSpecText(taskDefinitionArn)) => ({ revisionType: 'AppSpecContent' as const, appSpecContent: { content } });
 

@@ -1,4 +1,4 @@
-// Drives deployments through their lifecycle with the engine seam (lifecycle.ts) on a ManualClock, with no engine running.
+// Drives deployments through their lifecycle with the engine seam (lifecycle.ts) on a ManualClock, the daemon's engines off.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
@@ -49,7 +49,7 @@ const model = loadModel('codedeploy.2014-10-06');
 const MINUTE = 60_000;
 
 before(async () => {
-  t = await startTestDaemon({ clock });
+  t = await startTestDaemon({ clock, engines: false });
   cd = new CodeDeployClient(t.sdk);
   const d = t.daemon;
   ctx = { config: d.config, store: d.store, bus: d.bus, clock: d.clock, log: d.log, masker: d.masker };

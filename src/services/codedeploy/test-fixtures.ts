@@ -1,4 +1,5 @@
-// Inputs shared by the CodeDeploy tests: a valid ECS blue/green deployment group like the one the ECS console creates.
+// Shared by the CodeDeploy tests: a valid ECS blue/green group like the one the ECS console creates, appspecs, error capture.
+import assert from 'node:assert/strict';
 import type { CreateDeploymentGroupInput } from '@aws-sdk/client-codedeploy';
 
 export const ROLE = 'arn:aws:iam::000000000000:role/ecsCodeDeployRole';
@@ -43,4 +44,12 @@ export function appSpecText(taskDefinition = TASK_DEFINITION_ARN, containerName 
     ...(hookLines.length === 0 ? [] : ['Hooks:', ...hookLines]),
     '',
   ].join('\n');
+}
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  return p.then(
+    () => assert.fail('expected an error'),
+    (e: unknown) => e as Error,
+  );
 }
