@@ -1,0 +1,59 @@
+// A restart of Slipway on the same data dir brings listeners back and keeps what the data plane counted.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { startTestDaemon } from '../../../test/helpers/daemon.ts';
+import { ROUTING_APPLIED_EVENT } from './listeners.ts';
+import { readTargetGroupMetrics } from './metrics.ts';
+import { eventAfter, freePort, get, lastSeq, startTarget } from './testing.ts';
+
+test('after a restart on the same data dir the listener serves again; metrics flushed at stop are readable', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'slipway-elbv2-restart-'));
+  const app = await startTarget('app');
+  try {
+    const first = await startTestDaemon({ dataDir });
+    const elb = new ElasticLoadBalancingV2Client(first.sdk);
+    const tgArn = (await elb.send(new CreateTargetGroupCommand({ Name: 'app', Protocol: 'HTTP', Port: 80, VpcId: 'vpc-1', TargetType: 'ip' }))).TargetGroups?.[0]?.TargetGroupArn ?? '';
+    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: '127.0.0.1', Port: app.port }] }));
+    const lbArn = (await elb.send(new CreateLoadBalancerCommand({ Name: 'app' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+    const port = await freePort();
+    const seq = lastSeq(first.daemon.bus);
+    const listenerArn = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }] }))).Listeners?.[0]
+      ?.ListenerArn;
+    await eventAfter(first.daemon.bus, seq, (e) => e.type === ROUTING_APPLIED_EVENT && e.resource === listenerArn);
+    for (let i = 0; i < 5; i++) assert.deepEqual(await get(port), { status: 200, body: 'app' });
+    elb.destroy();
+    const lastBefore = lastSeq(first.daemon.bus);
+    await first.stop();
+    assert.equal((await get(port)).status, 0, 'the listener closed with the daemon');
+
+    const second = await startTestDaemon({ dataDir });
+    const elb2 = new ElasticLoadBalancingV2Client(second.sdk);
+    try {
+      await eventAfter(second.daemon.bus, lastBefore, (e) => e.type === ROUTING_APPLIED_EVENT && e.resource === listenerArn);
+      assert.deepEqual(await get(port), { status: 200, body: 'app' });
+      const health = await elb2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }));
+      assert.deepEqual(health.TargetHealthDescriptions?.map((d) => d.Target?.Port), [app.port]);
+      const minutes = readTargetGroupMetrics(second.daemon, { targetGroupArn: tgArn, start: 0, end: Number.MAX_SAFE_INTEGER });
+      assert.equal(minutes.reduce((n, m) => n + m.RequestCount, 0), 5);
+      assert.equal(minutes.reduce((n, m) => n + m.HTTPCode_Target_2XX_Count, 0), 5);
+      assert.equal(minutes.reduce((n, m) => n + m.TargetResponseTimeCount, 0), 5);
+    } finally {
+      elb2.destroy();
+      await second.stop();
+    }
+  } finally {
+    await app.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
