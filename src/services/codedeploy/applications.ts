@@ -17,6 +17,7 @@ import { SlipwayError, describeValue } from '../../core/errors.ts';
 import { arn, uuid } from '../../core/ids.ts';
 import { num, str, type Row } from '../../store/db.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
+import { activeDeploymentIds, getDeploymentRecord, stopDeployment } from './lifecycle.ts';
 import { CodedProblems, page } from './problems.ts';
 
 export const COMPUTE_PLATFORMS = ['Server', 'Lambda', 'ECS'] as const;
@@ -127,10 +128,16 @@ export function listApplications(input: ListApplicationsInput, ctx: OperationCon
   return { applications: p.items, ...(p.nextToken === undefined ? {} : { nextToken: p.nextToken }) };
 }
 
-/** Like AWS, deleting an application deletes its deployment groups and deployment history; deleting a missing one succeeds. */
+/**
+ * Deletes the application with its deployment groups and deployment history; deleting a missing one succeeds.
+ * Active deployments are stopped first (without rollback), so an engine driving one hears it end.
+ */
 export function deleteApplication(input: DeleteApplicationInput, ctx: OperationContext): Record<string, never> {
   const name = requireName(input.applicationName, 'applicationName', 'Application');
   ctx.store.tx(() => {
+    for (const id of activeDeploymentIds(ctx)) {
+      if (getDeploymentRecord(ctx, id).applicationName === name) stopDeployment(ctx, id, 'request', { rollback: false });
+    }
     const { changes } = ctx.store.run('DELETE FROM codedeploy_applications WHERE name = ?', name);
     if (changes === 0) return;
     ctx.store.run('DELETE FROM codedeploy_deployment_groups WHERE application_name = ?', name);

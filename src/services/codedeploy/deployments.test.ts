@@ -8,7 +8,9 @@ import {
   CreateApplicationCommand,
   CreateDeploymentCommand,
   CreateDeploymentGroupCommand,
+  DeleteApplicationCommand,
   DeploymentAlreadyCompletedException,
+  DeploymentDoesNotExistException,
   DeploymentIsNotInReadyStateException,
   DeploymentLimitExceededException,
   DeploymentNotStartedException,
@@ -131,6 +133,16 @@ test('renaming a group carries its deployments along', async () => {
   assert.deepEqual((await cd.send(new ListDeploymentsCommand({ applicationName: 'app', deploymentGroupName: 'renamed' }))).deployments, [deploymentId]);
   const blocked = await rejection(cd.send(new CreateDeploymentCommand({ applicationName: 'app', deploymentGroupName: 'renamed', revision: revision() })));
   assert.ok(blocked instanceof DeploymentLimitExceededException);
+});
+
+test('deleting an application stops its active deployments (the event an engine hears) and deletes its history', async () => {
+  await cd.send(new CreateApplicationCommand({ applicationName: 'gone', computePlatform: 'ECS' }));
+  await cd.send(new CreateDeploymentGroupCommand(ecsGroupInput('gone', 'g')));
+  const { deploymentId } = await cd.send(new CreateDeploymentCommand({ applicationName: 'gone', deploymentGroupName: 'g', revision: revision() }));
+  const stopped = t.daemon.bus.next((e) => e.type === 'codedeploy.deployment.stopped' && e.resource === deploymentId);
+  await cd.send(new DeleteApplicationCommand({ applicationName: 'gone' }));
+  assert.equal((await stopped).detail['errorCode'], 'MANUAL_STOP');
+  assert.ok((await rejection(cd.send(new GetDeploymentCommand({ deploymentId })))) instanceof DeploymentDoesNotExistException);
 });
 
 test('deployment responses on the wire match the AWS model shapes', async () => {
