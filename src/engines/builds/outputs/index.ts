@@ -11,7 +11,10 @@ export type { CacheEntryInfo, CacheOptions, RestoreResult, SaveResult } from './
 export { CACHE_MIGRATIONS, cacheVersion, listCaches, restoreCache, saveCache } from './cache.ts';
 export type { ParsedTestCase, TestStatus } from './junit.ts';
 export { parseCucumberJson, parseJUnitXml, ReportParseError } from './junit.ts';
-export type { CollectedReport, CollectReportsOptions, ReportShape, TestCaseShape } from './reports.ts';
+export type { CodeCoverageShape, CollectedReport, CollectReportsOptions, CoverageSummary, ReportShape, TestCaseShape } from './reports.ts';
 export { collectReports, reportGroupOf, SUPPORTED_REPORT_FORMATS } from './reports.ts';
-export { describeTestCases, getReports, REPORT_MIGRATIONS, reportsForBuild, reportsForGroup, saveReports } from './report-store.ts';
+export type { CodeCoverageQuery } from './report-store.ts';
+export { describeCodeCoverages, describeTestCases, getReports, REPORT_MIGRATIONS, reportsForBuild, reportsForGroup, saveReports } from './report-store.ts';
+export type { FileCoverage } from './coverage.ts';
+export { parseCoberturaXml, parseJaCoCoXml } from './coverage.ts';
 export { parseNUnit2Xml, parseNUnit3Xml, parseTestNgXml, parseTrx } from './xml-reports.ts';

@@ -2,7 +2,7 @@
 import type { EventBus } from '../../../core/events.ts';
 import type { Migration, Row, Store } from '../../../store/db.ts';
 import { str } from '../../../store/db.ts';
-import type { CollectedReport, ReportShape, TestCaseShape } from './reports.ts';
+import type { CodeCoverageShape, CollectedReport, ReportShape, TestCaseShape } from './reports.ts';
 
 export const REPORT_MIGRATIONS: readonly Migration[] = [
   {
@@ -24,13 +24,24 @@ export const REPORT_MIGRATIONS: readonly Migration[] = [
       PRIMARY KEY (report_arn, seq)
     );`,
   },
+  {
+    id: 'codebuild-reports/002-code-coverages',
+    sql: `CREATE TABLE codebuild_code_coverages (
+      report_arn TEXT NOT NULL REFERENCES codebuild_reports(arn) ON DELETE CASCADE,
+      seq INTEGER NOT NULL,
+      file_path TEXT NOT NULL,
+      line_coverage REAL NOT NULL,
+      body TEXT NOT NULL,
+      PRIMARY KEY (report_arn, seq)
+    );`,
+  },
 ];
 
 /** Stores the reports and their test cases in one transaction, with a `codebuild.report.created` event each. */
 export function saveReports(store: Store, reports: readonly CollectedReport[], bus?: EventBus): void {
   store.migrate(REPORT_MIGRATIONS);
   store.tx(() => {
-    for (const { report, testCases } of reports) {
+    for (const { report, testCases, codeCoverages } of reports) {
       store.run(
         'INSERT INTO codebuild_reports (arn, report_group_arn, execution_id, created, body) VALUES (?, ?, ?, ?, ?)',
         report.arn,
@@ -42,10 +53,27 @@ export function saveReports(store: Store, reports: readonly CollectedReport[], b
       testCases.forEach((tc, i) => {
         store.run('INSERT INTO codebuild_test_cases (report_arn, seq, status, body) VALUES (?, ?, ?, ?)', report.arn, i, tc.status, JSON.stringify(tc));
       });
+      codeCoverages.forEach((c, i) => {
+        store.run(
+          'INSERT INTO codebuild_code_coverages (report_arn, seq, file_path, line_coverage, body) VALUES (?, ?, ?, ?, ?)',
+          report.arn,
+          i,
+          c.filePath,
+          c.lineCoveragePercentage,
+          JSON.stringify(c),
+        );
+      });
       bus?.publish({
         type: 'codebuild.report.created',
         resource: report.arn,
-        detail: { reportGroupArn: report.reportGroupArn, executionId: report.executionId, status: report.status, total: report.testSummary.total },
+        detail: {
+          reportGroupArn: report.reportGroupArn,
+          executionId: report.executionId,
+          type: report.type,
+          status: report.status,
+          ...(report.testSummary === undefined ? {} : { total: report.testSummary.total }),
+          ...(report.codeCoverageSummary === undefined ? {} : { lineCoveragePercentage: report.codeCoverageSummary.lineCoveragePercentage }),
+        },
       });
     }
   });
@@ -93,6 +121,31 @@ export function describeTestCases(store: Store, reportArn: string, filter: { sta
   });
   const keyword = filter.keyword;
   return keyword === undefined ? cases : cases.filter((c) => c.name.includes(keyword) || c.prefix.includes(keyword));
+}
+
+export interface CodeCoverageQuery {
+  readonly sortBy?: 'FILE_PATH' | 'LINE_COVERAGE_PERCENTAGE';
+  readonly sortOrder?: 'ASCENDING' | 'DESCENDING';
+  readonly minLineCoveragePercentage?: number;
+  readonly maxLineCoveragePercentage?: number;
+}
+
+/** DescribeCodeCoverages: a coverage report's files, filtered and sorted. Undefined when the report does not exist. */
+export function describeCodeCoverages(store: Store, reportArn: string, query: CodeCoverageQuery = {}): CodeCoverageShape[] | undefined {
+  store.migrate(REPORT_MIGRATIONS);
+  if (store.get('SELECT 1 AS x FROM codebuild_reports WHERE arn = ?', reportArn) === undefined) return undefined;
+  const column = query.sortBy === 'LINE_COVERAGE_PERCENTAGE' ? 'line_coverage' : 'file_path';
+  const order = query.sortOrder === 'DESCENDING' ? 'DESC' : 'ASC';
+  const rows = store.all(
+    `SELECT body FROM codebuild_code_coverages WHERE report_arn = ? AND line_coverage >= ? AND line_coverage <= ? ORDER BY ${column} ${order}, seq`,
+    reportArn,
+    query.minLineCoveragePercentage ?? 0,
+    query.maxLineCoveragePercentage ?? 100,
+  );
+  return rows.map((r) => {
+    const c = JSON.parse(str(r, 'body')) as CodeCoverageShape & { expired: string };
+    return { ...c, expired: new Date(c.expired) };
+  });
 }
 
 function reportOf(row: Row): ReportShape {

@@ -161,19 +161,19 @@ test('collectReports: report groups with base-directory, totals, status counts a
   const bdd = reports[1];
   assert.equal(bdd?.reportGroupArn, 'arn:aws:codebuild:us-east-1:000000000000:report-group/shared-bdd');
   assert.equal(bdd?.report.name, 'shared-bdd');
-  assert.equal(bdd?.report.testSummary.total, 3);
+  assert.equal(bdd?.report.testSummary?.total, 3);
 });
 
 test('collectReports: an unparsable file makes the report INCOMPLETE; an unsupported format is a clear error', async (t) => {
   const src = writeTree(tempDir(t), { 'out/good.xml': fixture('surefire.xml'), 'out/bad.xml': '<testsuite><testcase' });
   const { reports } = await collectReports({ srcDir: src, reports: reportsOf('  unit:', '    files:', "      - 'out/*.xml'"), projectName: 'web', buildArn: BUILD_ARN });
   assert.equal(reports[0]?.report.status, 'INCOMPLETE');
-  assert.equal(reports[0]?.report.testSummary.total, 2);
+  assert.equal(reports[0]?.report.testSummary?.total, 2);
   assert.match(reports[0]?.warnings.join('\n') ?? '', /out\/bad\.xml is not valid JUNITXML/);
 
   await assert.rejects(
-    collectReports({ srcDir: src, reports: reportsOf('  cov:', '    files:', '      - out/good.xml', '    file-format: JACOCOXML'), projectName: 'web', buildArn: BUILD_ARN }),
-    (e: unknown) => e instanceof SlipwayError && /reports\.cov\.file-format: JACOCOXML is not supported by Slipway yet; expected one of JUNITXML, CUCUMBERJSON, TESTNGXML, NUNIT3XML, NUNITXML, VISUALSTUDIOTRX/.test(e.message),
+    collectReports({ srcDir: src, reports: reportsOf('  cov:', '    files:', '      - out/good.xml', '    file-format: CLOVERXML'), projectName: 'web', buildArn: BUILD_ARN }),
+    (e: unknown) => e instanceof SlipwayError && /reports\.cov\.file-format: CLOVERXML is not supported by Slipway yet; expected one of JUNITXML, CUCUMBERJSON, TESTNGXML, NUNIT3XML, NUNITXML, VISUALSTUDIOTRX, COBERTURAXML, JACOCOXML/.test(e.message),
   );
 });
 
