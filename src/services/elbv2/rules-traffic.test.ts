@@ -1,0 +1,103 @@
+// Rules and network load balancers through real traffic: path and host rules, ModifyRule swaps, TCP pass-through.
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, test } from 'node:test';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateRuleCommand,
+  CreateTargetGroupCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyRuleCommand,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { SlipwayEvent } from '../../core/events.ts';
+import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
+import { ROUTING_APPLIED_EVENT } from './listeners.ts';
+import { TARGET_HEALTH_EVENT } from './targets.ts';
+import { eventAfter, freePort, get, lastSeq, startTarget, type TestTarget } from './testing.ts';
+
+let t: TestDaemon;
+let elb: ElasticLoadBalancingV2Client;
+const targets: TestTarget[] = [];
+
+before(async () => {
+  t = await startTestDaemon();
+  elb = new ElasticLoadBalancingV2Client(t.sdk);
+});
+after(async () => {
+  elb.destroy();
+  await t.stop();
+  await Promise.all(targets.map((x) => x.close()));
+});
+
+async function group(name: string, protocol: 'HTTP' | 'TCP' = 'HTTP'): Promise<{ arn: string; target: TestTarget }> {
+  const target = await startTarget(name);
+  targets.push(target);
+  const arn = (await elb.send(new CreateTargetGroupCommand({ Name: name, Protocol: protocol, Port: 80, VpcId: 'vpc-1', TargetType: 'ip' }))).TargetGroups?.[0]?.TargetGroupArn ?? '';
+  await elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: target.port }] }));
+  return { arn, target };
+}
+
+function applied(arn: string): (e: SlipwayEvent) => boolean {
+  return (e) => e.type === ROUTING_APPLIED_EVENT && e.resource === arn;
+}
+
+function getWithHost(port: number, path: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('path-pattern and host-header rules route real requests; ModifyRule swaps the rule in place', async () => {
+  const web = await group('rt-web');
+  const api = await group('rt-api');
+  const admin = await group('rt-admin');
+  const lbArn = (await elb.send(new CreateLoadBalancerCommand({ Name: 'rt' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+  const port = await freePort();
+  let seq = lastSeq(t.daemon.bus);
+  const listenerArn = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: web.arn }] })))
+    .Listeners?.[0]?.ListenerArn ?? '';
+  await eventAfter(t.daemon.bus, seq, applied(listenerArn));
+  seq = lastSeq(t.daemon.bus);
+  const ruleArn =
+    (await elb.send(new CreateRuleCommand({ ListenerArn: listenerArn, Priority: 10, Conditions: [{ Field: 'path-pattern', Values: ['/api/*'] }], Actions: [{ Type: 'forward', TargetGroupArn: api.arn }] })))
+      .Rules?.[0]?.RuleArn ?? '';
+  await eventAfter(t.daemon.bus, seq, applied(listenerArn));
+  seq = lastSeq(t.daemon.bus);
+  await elb.send(
+    new CreateRuleCommand({ ListenerArn: listenerArn, Priority: 5, Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['admin.*'] } }], Actions: [{ Type: 'forward', TargetGroupArn: admin.arn }] }),
+  );
+  await eventAfter(t.daemon.bus, seq, applied(listenerArn));
+  assert.equal((await get(port, '/')).body, 'rt-web');
+  assert.equal((await get(port, '/api/users?id=1')).body, 'rt-api');
+  assert.equal(await getWithHost(port, '/api/users', 'admin.example.com'), 'rt-admin', 'the lower priority number wins');
+
+  seq = lastSeq(t.daemon.bus);
+  await elb.send(new ModifyRuleCommand({ RuleArn: ruleArn, Conditions: [{ Field: 'path-pattern', Values: ['/v2/*'] }] }));
+  await eventAfter(t.daemon.bus, seq, applied(listenerArn));
+  assert.equal((await get(port, '/api/users')).body, 'rt-web');
+  assert.equal((await get(port, '/v2/users')).body, 'rt-api');
+});
+
+test('a network load balancer passes TCP through to a target group health-checked by TCP connect', async () => {
+  const app = await group('nlb-app', 'TCP');
+  const lbArn = (await elb.send(new CreateLoadBalancerCommand({ Name: 'nlb', Type: 'network' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+  const port = await freePort();
+  const seq = lastSeq(t.daemon.bus);
+  const listenerArn = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'TCP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: app.arn }] })))
+    .Listeners?.[0]?.ListenerArn ?? '';
+  await eventAfter(t.daemon.bus, seq, applied(listenerArn));
+  assert.deepEqual(await get(port, '/anything'), { status: 200, body: 'nlb-app' });
+  await eventAfter(t.daemon.bus, seq, (e) => e.type === TARGET_HEALTH_EVENT && e.resource === app.arn && e.detail['state'] === 'healthy');
+  const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: app.arn }));
+  assert.equal(health.TargetHealthDescriptions?.[0]?.TargetHealth?.State, 'healthy');
+});
