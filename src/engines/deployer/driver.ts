@@ -18,7 +18,7 @@ import {
 } from '../../services/codedeploy/lifecycle.ts';
 import { getTask } from '../../services/ecs/task-store.ts';
 import type { ServiceContext } from '../../services/types.ts';
-import type { Fleet, Weight } from './fleet.ts';
+import type { FleetPort, Weight } from './fleet.ts';
 import { WaitTimeout, waitFor } from '../../core/wait.ts';
 
 export interface DriverOptions {
@@ -55,12 +55,12 @@ const HOOKABLE: readonly LifecycleEventName[] = ['BeforeInstall', 'AfterInstall'
 
 export class DeploymentDriver {
   readonly #ctx: ServiceContext;
-  readonly #fleet: Fleet;
+  readonly #fleet: FleetPort;
   readonly #id: string;
   readonly #signal: AbortSignal;
   readonly #options: DriverOptions;
 
-  constructor(ctx: ServiceContext, fleet: Fleet, id: string, signal: AbortSignal, options: DriverOptions = DEFAULT_DRIVER_OPTIONS) {
+  constructor(ctx: ServiceContext, fleet: FleetPort, id: string, signal: AbortSignal, options: DriverOptions = DEFAULT_DRIVER_OPTIONS) {
     this.#ctx = ctx;
     this.#fleet = fleet;
     this.#id = id;
@@ -308,7 +308,7 @@ export class DeploymentEnded extends Error {
 }
 
 /** A rollback deployment (creator codeDeployRollback): all traffic back to blue, then the replacement removed. */
-export async function runRollback(ctx: ServiceContext, fleet: Fleet, id: string, signal: AbortSignal): Promise<void> {
+export async function runRollback(ctx: ServiceContext, fleet: FleetPort, id: string, signal: AbortSignal): Promise<void> {
   let d = getDeploymentRecord(ctx, id);
   if (d.status === 'Created' || d.status === 'Queued') d = startDeployment(ctx, id);
   const cluster = d.ecsService.clusterName ?? '';

@@ -27,7 +27,19 @@ export interface GreenTaskSetInput {
 /** How long a listener change may take to be applied by the load balancer engine before the step fails. */
 const ROUTING_TIMEOUT_MS = 30_000;
 
-export class Fleet {
+/** What the driver needs from ECS and ELBv2; `Fleet` is the real one, tests give a fake. */
+export interface FleetPort {
+  targetGroupArn(name: string): string;
+  weights(listenerArn: string): Weight[];
+  route(listenerArn: string, weights: readonly Weight[], signal: AbortSignal): Promise<void>;
+  taskSets(cluster: string, service: string): TaskSet[];
+  taskSet(cluster: string, service: string, taskSetArn: string): TaskSet | undefined;
+  createGreen(input: GreenTaskSetInput): TaskSet;
+  promote(cluster: string, service: string, taskSetArn: string): void;
+  remove(cluster: string, service: string, taskSetArn: string): void;
+}
+
+export class Fleet implements FleetPort {
   readonly #ctx: ServiceContext;
 
   constructor(ctx: ServiceContext) {
