@@ -13,6 +13,7 @@ import {
   DeleteDeploymentGroupCommand,
   DeploymentConfigInUseException,
   DeploymentGroupDoesNotExistException,
+  InvalidECSServiceException,
   ECSServiceMappingLimitExceededException,
   GetApplicationCommand,
   GetDeploymentConfigCommand,
@@ -28,6 +29,7 @@ import {
   UpdateDeploymentGroupCommand,
   type CreateDeploymentGroupInput,
 } from '@aws-sdk/client-codedeploy';
+import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { awsCliAvailable, awsCliJson } from '../../../test/helpers/aws-cli.ts';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
 import { callJson, startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
@@ -169,6 +171,21 @@ test('an invalid ECS group reports every problem at once, under the first proble
   assert.ok(await rejection(cd.send(new CreateDeploymentGroupCommand(noRole as CreateDeploymentGroupInput))) instanceof RoleRequiredException);
   const noStyle = await rejection(cd.send(new CreateDeploymentGroupCommand({ ...ecsGroupInput('bad-app', 'nostyle'), deploymentStyle: undefined })));
   assert.ok(noStyle instanceof InvalidDeploymentStyleException);
+});
+
+test('an ECS service Slipway knows must use the CODE_DEPLOY deployment controller', async () => {
+  const ecs = new ECSClient(t.sdk);
+  try {
+    await ecs.send(new CreateClusterCommand({ clusterName: 'test-cluster' }));
+    await ecs.send(new RegisterTaskDefinitionCommand({ family: 'rolling', containerDefinitions: [{ name: 'app', image: 'nginx:1.27', memory: 128 }] }));
+    await ecs.send(new CreateServiceCommand({ cluster: 'test-cluster', serviceName: 'rolling-svc', taskDefinition: 'rolling', desiredCount: 0 }));
+  } finally {
+    ecs.destroy();
+  }
+  await cd.send(new CreateApplicationCommand({ applicationName: 'ctl-app', computePlatform: 'ECS' }));
+  const err = await rejection(cd.send(new CreateDeploymentGroupCommand(ecsGroupInput('ctl-app', 'g', 'rolling-svc'))));
+  assert.ok(err instanceof InvalidECSServiceException);
+  assert.match(err.message, /ecsServices\[0\]: found test-cluster\/rolling-svc with deploymentController ECS, expected an ECS service whose deploymentController is CODE_DEPLOY/);
 });
 
 test('responses on the wire match the AWS model shapes', async () => {

@@ -95,6 +95,17 @@ function toInfo(ctx: ServiceContext, g: DeploymentGroup): DeploymentGroupInfo {
   };
 }
 
+/** The deployment controller of an ACTIVE service in Slipway's ECS; undefined when ECS has no such service (checked later, by the engine). */
+function ecsServiceController(ctx: ServiceContext, cluster: string, service: string): string | undefined {
+  try {
+    const row = ctx.store.get("SELECT controller FROM ecs_services WHERE cluster = ? AND name = ? AND status = 'ACTIVE'", cluster, service);
+    return row === undefined ? undefined : str(row, 'controller');
+  } catch {
+    // ECS's table belongs to another service; without it there is nothing to check.
+    return undefined;
+  }
+}
+
 /** The configuration must exist and be for the group's platform; an ECS service may belong to one group only. */
 function checkReferences(ctx: ServiceContext, p: CodedProblems, body: GroupBody, self: { application: string; name: string } | undefined): void {
   const config = findDeploymentConfig(ctx, body.deploymentConfigName);
@@ -104,6 +115,15 @@ function checkReferences(ctx: ServiceContext, p: CodedProblems, body: GroupBody,
   }
   const service = body.ecsServices[0];
   if (service === undefined) return;
+  const controller = ecsServiceController(ctx, service.clusterName ?? '', service.serviceName ?? '');
+  if (controller !== undefined && controller !== 'CODE_DEPLOY') {
+    p.add(
+      'InvalidECSServiceException',
+      'ecsServices[0]',
+      "an ECS service whose deploymentController is CODE_DEPLOY (Deployment group's ECS service must be configured for a CODE_DEPLOY deployment controller)",
+      `${service.clusterName}/${service.serviceName} with deploymentController ${controller}`,
+    );
+  }
   for (const row of ctx.store.all('SELECT * FROM codedeploy_deployment_groups')) {
     const other = fromRow(row);
     if (self !== undefined && other.applicationName === self.application && other.deploymentGroupName === self.name) continue;
