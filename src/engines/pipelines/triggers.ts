@@ -5,6 +5,7 @@ import { REFERENCE_UPDATED } from '../../services/codecommit/state.ts';
 import { startExecution } from '../../services/codepipeline/start.ts';
 import { str } from '../../store/db.ts';
 import type { EngineContext } from '../types.ts';
+import { pushMatches, type Push } from './git-filters.ts';
 
 const ECR_PUSH = 'ecr.image.push';
 
@@ -42,10 +43,43 @@ export function startSourceTriggers(ctx: EngineContext): () => void {
       return;
     }
     const ref = text(d['referenceName']);
-    if (d['referenceType'] !== 'branch' || d['event'] === 'referenceDeleted') return;
-    const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
-    const repository = text(d['repositoryName']);
-    const pipelines = watchers(ctx, (a) => a.actionTypeId?.provider === 'CodeCommit' && a.configuration?.['RepositoryName'] === repository && a.configuration['BranchName'] === branch);
-    start(ctx, pipelines, `${event.resource}:${ref}@${text(d['commitId'])}`);
+    if (d['event'] === 'referenceDeleted') return;
+    const referenceType = d['referenceType'] === 'tag' ? 'tag' : 'branch';
+    const push: Push = {
+      referenceType,
+      name: ref.replace(/^refs\/(heads|tags)\//, ''),
+      changedFiles: Array.isArray(d['changedFiles']) ? d['changedFiles'].filter((f): f is string => typeof f === 'string') : [],
+    };
+    onCodeCommitPush(ctx, text(d['repositoryName']), push, text(d['commitId']), `${event.resource}:${ref}@${text(d['commitId'])}`);
   });
+}
+
+/**
+ * A CodeCommit source without a V2 trigger starts on pushes to its BranchName. With a trigger naming it
+ * (a Slipway extension: AWS applies git triggers to CodeStarSourceConnection sources only), the trigger's
+ * push filters decide, and the execution takes the pushed commit.
+ */
+function onCodeCommitPush(ctx: EngineContext, repository: string, push: Push, commitId: string, detail: string): void {
+  const rows = ctx.store.all('SELECT v.name, v.declaration FROM codepipeline_pipelines p JOIN codepipeline_pipeline_versions v ON v.name = p.name AND v.version = p.version');
+  for (const row of rows) {
+    const d = JSON.parse(str(row, 'declaration')) as PipelineDeclaration;
+    const sources = (d.stages?.[0]?.actions ?? []).filter((a) => a.actionTypeId?.provider === 'CodeCommit' && a.configuration?.['RepositoryName'] === repository);
+    const pinned: Array<{ actionName: string; revisionType: string; revisionValue: string }> = [];
+    let starts = false;
+    for (const a of sources) {
+      const trigger = d.pipelineType === 'V2' ? (d.triggers ?? []).find((t) => t.gitConfiguration?.sourceActionName === a.name)?.gitConfiguration : undefined;
+      if (trigger === undefined) {
+        starts ||= push.referenceType === 'branch' && a.configuration?.['BranchName'] === push.name;
+      } else if (pushMatches(trigger, push)) {
+        starts = true;
+        pinned.push({ actionName: a.name ?? '', revisionType: 'COMMIT_ID', revisionValue: commitId });
+      }
+    }
+    if (!starts) continue;
+    try {
+      startExecution(ctx, str(row, 'name'), { triggerType: pinned.length > 0 ? 'WebhookV2' : 'CloudWatchEvent', triggerDetail: detail.slice(0, 1024) }, [], pinned);
+    } catch (error) {
+      ctx.log.error({ pipeline: str(row, 'name'), error: error instanceof Error ? error.message : String(error) }, 'could not start the pipeline on a push');
+    }
+  }
 }

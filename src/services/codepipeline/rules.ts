@@ -1,6 +1,6 @@
 // Cross-field rules of a pipeline structure (AWS-SEMANTICS §2.1): stage order, artifacts, namespaces, variables, type limits.
 import type { ActionDeclaration, PipelineDeclaration } from '@aws-sdk/client-codepipeline';
-import { Problems } from '../../core/errors.ts';
+import { describeValue, Problems } from '../../core/errors.ts';
 import { ACTION_TYPES, findActionType, keyOf } from '../../specs/pipeline/action-types.ts';
 import { nearName } from '../../specs/near-name.ts';
 import { readPipeline } from './declaration.ts';
@@ -156,8 +156,34 @@ export function checkRules(p: PipelineDeclaration, problems: Problems): void {
       }
     }
   });
+  const triggered = new Set<string>();
   (p.triggers ?? []).forEach((trigger, ti) => {
-    const source = trigger.gitConfiguration?.sourceActionName;
+    const tp = `pipeline.triggers[${ti}]`;
+    if (trigger.providerType !== 'CodeStarSourceConnection') problems.add({ field: `${tp}.providerType`, found: JSON.stringify(trigger.providerType), expected: 'CodeStarSourceConnection' });
+    const git = trigger.gitConfiguration;
+    if (git === undefined) problems.add({ field: `${tp}.gitConfiguration`, found: 'nothing', expected: 'a gitConfiguration' });
+    for (const kind of ['push', 'pullRequest'] as const) {
+      const filters = git?.[kind];
+      if (filters !== undefined && (!Array.isArray(filters) || filters.length < 1 || filters.length > 3)) {
+        problems.add({ field: `${tp}.gitConfiguration.${kind}`, found: Array.isArray(filters) ? `${filters.length} filters` : 'not a list', expected: 'from 1 to 3 filters' });
+      }
+      ((Array.isArray(filters) ? filters : []) as unknown as Array<Record<string, unknown>>).forEach((f, fi) => {
+        for (const c of ['branches', 'tags', 'filePaths']) {
+          const criteria = f[c] as { includes?: unknown; excludes?: unknown } | undefined;
+          for (const side of ['includes', 'excludes'] as const) {
+            const globs = criteria?.[side];
+            if (globs !== undefined && (!Array.isArray(globs) || globs.length < 1 || globs.length > 8 || !globs.every((g) => typeof g === 'string' && g.length > 0 && g.length <= 255))) {
+              problems.add({ field: `${tp}.gitConfiguration.${kind}[${fi}].${c}.${side}`, found: describeValue(globs), expected: 'from 1 to 8 glob patterns of 1 to 255 characters' });
+            }
+          }
+        }
+      });
+    }
+    const source = git?.sourceActionName;
+    if (source !== undefined) {
+      if (triggered.has(source)) problems.add({ field: `${tp}.gitConfiguration.sourceActionName`, found: JSON.stringify(source), expected: 'a source action no other trigger names (one trigger per source action)' });
+      triggered.add(source);
+    }
     const sources = (stages[0]?.actions ?? []).map((a) => a.name ?? '');
     if (source !== undefined && !sources.includes(source)) {
       problems.add({ field: `pipeline.triggers[${ti}].gitConfiguration.sourceActionName`, found: JSON.stringify(source), expected: `the name of a source action (${list(sources)})` });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { SUPPORTED_ACTION_TYPES } from '../../../services/codepipeline/control.ts';
 import { findActionType } from '../../../specs/pipeline/action-types.ts';
@@ -24,8 +25,10 @@ test('every provider module in this folder is listed in the registry', () => {
   const modules = readdirSync(import.meta.dirname).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !['registry.ts', 'zip.ts'].includes(f));
   const text = defaultProviders.toString();
   for (const m of modules) {
-    const factory = m.replace(/\.ts$/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    assert.ok(text.includes(`${factory}(`), `providers/${m} (${factory}) is not created in defaultProviders`);
+    const source = readFileSync(join(import.meta.dirname, m), 'utf8');
+    const factories = [...source.matchAll(/export function (\w+)\([^)]*\): ActionProvider/g)].map((x) => x[1] ?? '');
+    assert.ok(factories.length > 0, `providers/${m} exports no provider factory (export function x(ctx: EngineContext): ActionProvider)`);
+    for (const factory of factories) assert.ok(text.includes(`${factory}(`), `providers/${m} (${factory}) is not created in defaultProviders`);
   }
 });
 

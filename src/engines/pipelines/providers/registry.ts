@@ -4,6 +4,7 @@ import { keyOf } from '../../../specs/pipeline/action-types.ts';
 import type { EngineContext } from '../../types.ts';
 import type { ActionProvider } from '../types.ts';
 import { codecommitSource } from './codecommit-source.ts';
+import { codedeployToEcs } from './codedeploy-ecs.ts';
 import { ecrSource } from './ecr-source.ts';
 import { manualApproval } from './manual-approval.ts';
 
@@ -36,5 +37,5 @@ export interface DefaultProviderOptions {
 export function defaultProviders(ctx: EngineContext, options: DefaultProviderOptions = {}): ActionProvider[] {
   const env = Number(process.env['SLIPWAY_APPROVAL_TIMEOUT_MINUTES']);
   const approvalTimeout = options.approvalTimeoutMinutes ?? (Number.isFinite(env) && env > 0 ? env : undefined);
-  return [codecommitSource(ctx), ecrSource(ctx), manualApproval(ctx, approvalTimeout === undefined ? {} : { timeoutMinutes: approvalTimeout })];
+  return [codecommitSource(ctx), ecrSource(ctx), codedeployToEcs(ctx), manualApproval(ctx, approvalTimeout === undefined ? {} : { timeoutMinutes: approvalTimeout })];
 }
