@@ -14,8 +14,7 @@ __sw_ctl="$1"
 __sw_fifo="$2"
 exec 2>&1
 __sw_save() {
-  export -p > "$__sw_ctl/state.env" 2>/dev/null
-  pwd > "$__sw_ctl/state.cwd" 2>/dev/null
+  { export -p > "$__sw_ctl/state.env"; pwd > "$__sw_ctl/state.cwd"; } 2>/dev/null
 }
 trap '__sw_save' EXIT
 if [ "$3" = restore ]; then

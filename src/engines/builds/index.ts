@@ -2,6 +2,7 @@
 import { typeFilter } from '../../core/events.ts';
 import { loadBuild, openBuilds } from '../../services/codebuild/build-state.ts';
 import type { Engine, EngineContext } from '../types.ts';
+import { CACHE_MIGRATIONS } from './outputs/index.ts';
 import { BuildRun, finishInterrupted } from './run-build.ts';
 
 export { BUILD_LOG_EVENT } from './build-log.ts';
@@ -14,6 +15,7 @@ export interface BuildRunnerOptions {
 
 export function startBuildRunner(ctx: EngineContext, options: BuildRunnerOptions = {}): Engine {
   const max = options.maxConcurrent ?? 4;
+  ctx.store.migrate(CACHE_MIGRATIONS);
   const running = new Map<string, { run: BuildRun; done: Promise<void> }>();
   let stopping = false;
 

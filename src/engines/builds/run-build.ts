@@ -1,13 +1,15 @@
 // One build from QUEUED to COMPLETED: workspace, container, source, buildspec, command phases, artifacts, and the record of each phase.
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { arn } from '../../core/ids.ts';
 import { HOST_IMAGE, loadBuild, updateBuild, type BuildRecord, type BuildStatus, type PhaseType } from '../../services/codebuild/build-state.ts';
-import { LABELS, type ContainerRuntime } from '../../runtime/types.ts';
+import { LABELS, type ContainerRuntime, type Mount } from '../../runtime/types.ts';
 import { readBuildspec, type Buildspec, type Phase } from '../../specs/buildspec/read.ts';
 import type { EngineContext } from '../types.ts';
 import { checkBasicAuth, registryHost } from '../../services/ecr/auth.ts';
 import { BuildLog } from './build-log.ts';
+import { BuildCache } from './cache.ts';
 import { startEngineProxy } from './engine-proxy.ts';
 import { buildVariables, builtInVariables, exportableNames } from './env.ts';
 import { runCommandPhases, type PhaseContext, type PhaseHost } from './phases.ts';
@@ -204,6 +206,7 @@ export class BuildRun implements PhaseHost {
       this.startPhase('UPLOAD_ARTIFACTS');
       try {
         await uploadArtifacts(this.#ctx, this.record, buildspec, this.#hostSrc, this.log);
+        await this.#cache?.save((raw) => this.#evaluate(raw), (text) => this.agent(text));
         this.endPhase('SUCCEEDED');
       } catch (err) {
         this.endPhase('FAILED', { statusCode: 'CLIENT_ERROR', message: messageOf(err) });
@@ -223,10 +226,11 @@ export class BuildRun implements PhaseHost {
 
   async #provision(): Promise<void> {
     await mkdir(this.#hostSrc, { recursive: true });
-    await mkdir(this.#hostControl, { recursive: true });
+    // Writable by every run-as user: their shells save state and exported values here.
+    await mkdir(this.#hostControl, { recursive: true, mode: 0o777 });
+    await chmod(this.#hostControl, 0o777);
     await mkdir(join(this.#workspace, 'tools'), { recursive: true });
     await ShellSession.prepare(this.#hostControl);
-    let launcher: DriverLauncher;
     let runtime: ContainerRuntime | undefined;
     if (!this.#hostMode) {
       try {
@@ -250,49 +254,47 @@ export class BuildRun implements PhaseHost {
     for (const note of tools.notes) this.agent(note);
     if (runtime === undefined) {
       this.#srcDir = this.#hostSrc;
-      const host = hostLauncher('bash', this.#hostControl, this.#hostSrc);
-      this.#stopHost = () => host.stop();
-      launcher = host;
       this.#env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SLIPWAY_EXTRA_PATH: join(this.#workspace, 'tools'), SLIPWAY_ENDPOINT: this.#ctx.endpoint() };
-    } else {
-      const image = this.record.environment.image ?? '';
-      if (!(await runtime.imageExists(image))) {
-        throw new SetupFailure(
-          'BUILD_CONTAINER_UNABLE_TO_PULL_IMAGE',
-          `Unable to pull customer's container image. Slipway never pulls: image ${image} is not on this machine's container engine; build or tag it locally`,
-        );
-      }
-      this.#srcDir = `/codebuild/output/src${this.record.buildNumber}/src`;
-      const mounts = [
-        { source: this.#hostSrc, target: this.#srcDir },
-        { source: this.#hostControl, target: CONTROL_DIR },
-        ...tools.mounts,
-      ];
-      this.#runtime = runtime;
-      this.#containerId = await runtime.create({
-        image,
-        name: `slipway-build-${this.record.id.slice(this.record.id.indexOf(':') + 1)}`,
-        // The container idles on its open stdin; the build's shells are execs in it.
-        entrypoint: ['/bin/sh', '-c', 'while read -r _; do :; done'],
-        command: [],
-        openStdin: true,
-        mounts,
-        network: 'host',
-        privileged: this.record.environment.privilegedMode === true,
-        workingDir: this.#srcDir,
-        labels: { [LABELS.role]: 'build', [LABELS.resource]: this.record.arn },
-      });
-      await runtime.start(this.#containerId);
-      if (this.interrupted()) await runtime.stop(this.#containerId, { timeoutSeconds: 0 });
-      launcher = containerLauncher(runtime, this.#containerId, '/bin/sh', CONTROL_DIR, this.#srcDir);
-      // The build shares the host's network, so the edge's loopback address answers the aws shim.
-      this.#env = { SLIPWAY_EXTRA_PATH: tools.extraPath, SLIPWAY_ENDPOINT: this.#ctx.endpoint() };
+      return;
     }
-    this.#launcher = launcher;
+    const image = this.record.environment.image ?? '';
+    if (!(await runtime.imageExists(image))) {
+      throw new SetupFailure(
+        'BUILD_CONTAINER_UNABLE_TO_PULL_IMAGE',
+        `Unable to pull customer's container image. Slipway never pulls: image ${image} is not on this machine's container engine; build or tag it locally`,
+      );
+    }
+    this.#srcDir = `/codebuild/output/src${this.record.buildNumber}/src`;
+    this.#runtime = runtime;
+    this.#toolMounts = tools.mounts;
+    // The build shares the host's network, so the edge's loopback address answers the aws shim.
+    this.#env = { SLIPWAY_EXTRA_PATH: tools.extraPath, SLIPWAY_ENDPOINT: this.#ctx.endpoint() };
   }
 
-  #launcher: DriverLauncher | undefined;
+  #toolMounts: Mount[] = [];
   #proxy: { close(): Promise<void> } | undefined;
+  #cache: BuildCache | undefined;
+
+  /** The build container, made once the buildspec is known (its absolute cache paths become mounts). */
+  async #startContainer(runtime: ContainerRuntime, cacheMounts: readonly Mount[]): Promise<string> {
+    const id = await runtime.create({
+      image: this.record.environment.image ?? '',
+      name: `slipway-build-${this.record.id.slice(this.record.id.indexOf(':') + 1)}`,
+      // The container idles on its open stdin; the build's shells are execs in it.
+      entrypoint: ['/bin/sh', '-c', 'while read -r _; do :; done'],
+      command: [],
+      openStdin: true,
+      mounts: [{ source: this.#hostSrc, target: this.#srcDir }, { source: this.#hostControl, target: CONTROL_DIR }, ...this.#toolMounts, ...cacheMounts],
+      network: 'host',
+      privileged: this.record.environment.privilegedMode === true,
+      workingDir: this.#srcDir,
+      labels: { [LABELS.role]: 'build', [LABELS.resource]: this.record.arn },
+    });
+    this.#containerId = id;
+    await runtime.start(id);
+    if (this.interrupted()) await runtime.stop(id, { timeoutSeconds: 0 });
+    return id;
+  }
 
   async #download(): Promise<Buildspec> {
     this.agent(`CODEBUILD_SRC_DIR=${this.#srcDir}`);
@@ -328,28 +330,38 @@ export class BuildRun implements PhaseHost {
     } catch (err) {
       throw new SetupFailure('CLIENT_ERROR', messageOf(err));
     }
+    this.#cache = new BuildCache(this.#ctx, this.record, buildspec.cache, this.#hostSrc, join(this.#workspace, 'cache'), this.#hostMode);
     const shell = buildspec.env.shell === 'bash' ? 'bash' : '/bin/sh';
-    const launcher = this.#relaunch(shell);
-    this.#session = new ShellSession(launcher, this.#hostControl, () => ({ ...this.#env }), (line, silent) => {
+    let launcher: DriverLauncher;
+    if (this.#runtime !== undefined) {
+      const id = await this.#startContainer(this.#runtime, await this.#cache.mounts());
+      launcher = containerLauncher(this.#runtime, id, shell, CONTROL_DIR, this.#srcDir);
+    } else {
+      const host = hostLauncher(shell === '/bin/sh' ? 'sh' : shell, this.#hostControl, this.#hostSrc);
+      this.#stopHost = () => host.stop();
+      launcher = host;
+    }
+    const session = new ShellSession(launcher, this.#hostControl, () => ({ ...this.#env }), (line, silent) => {
       if (!silent) this.log.output(line);
     });
+    this.#session = session;
     this.agent(`Moving to directory ${this.#srcDir}`);
+    await this.#cache.restore((raw) => this.#evaluate(raw), (text) => this.agent(text));
     const phases = Object.entries(buildspec.phases);
     this.agent(`Phases found in YAML: ${phases.length}`);
     for (const [name, phase] of phases) this.agent(` ${name.toUpperCase()}: ${phase.commands.length} commands`);
     return buildspec;
   }
 
-  /** The launcher for the buildspec's shell (`env.shell`; sh by default, as AWS's Linux images). */
-  #relaunch(shell: string): DriverLauncher {
-    if (this.#runtime !== undefined && this.#containerId !== undefined) return containerLauncher(this.#runtime, this.#containerId, shell, CONTROL_DIR, this.#srcDir);
-    if (this.#hostMode) {
-      const host = hostLauncher(shell === '/bin/sh' ? 'sh' : shell, this.#hostControl, this.#hostSrc);
-      this.#stopHost = () => host.stop();
-      return host;
-    }
-    if (this.#launcher === undefined) throw new Error('unreachable: provisioned before');
-    return this.#launcher;
+  /** A buildspec value the shell evaluates (`cache.key: npm-$(date +%F)`), as AWS does; without a shell, literal. */
+  async #evaluate(raw: string): Promise<string> {
+    if (this.#session === undefined) return raw;
+    const file = `evaluated-${randomUUID()}`;
+    const inShell = `${this.#hostMode ? this.#hostControl : CONTROL_DIR}/${file}`;
+    const result = await this.#session.run(`cat > ${shellQuote(inShell)} <<SLIPWAY_VALUE_END\n${raw}\nSLIPWAY_VALUE_END`, { silent: true });
+    if (result.status !== 0) return raw;
+    const value = await readFile(join(this.#hostControl, file), 'utf8').catch(() => `${raw}\n`);
+    return value.replace(/\n$/, '');
   }
 
   async #collectExported(buildspec: Buildspec): Promise<void> {

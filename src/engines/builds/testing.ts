@@ -1,5 +1,5 @@
 // Test helpers for builds: a daemon with the real engine and a busybox image, and "run this buildspec, give me the build and its log".
-import { BatchGetBuildsCommand, CodeBuildClient, CreateProjectCommand, StartBuildCommand, type Build, type StartBuildInput } from '@aws-sdk/client-codebuild';
+import { BatchGetBuildsCommand, CodeBuildClient, CreateProjectCommand, StartBuildCommand, type Build, type ProjectArtifacts, type ProjectCache, type StartBuildInput } from '@aws-sdk/client-codebuild';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { randomBytes } from 'node:crypto';
 import { typeFilter } from '../../core/events.ts';
@@ -35,6 +35,8 @@ export interface ProjectOptions {
   readonly source?: { type: 'CODECOMMIT' | 'NO_SOURCE'; location?: string };
   readonly timeoutInMinutes?: number;
   readonly concurrentBuildLimit?: number;
+  readonly artifacts?: ProjectArtifacts;
+  readonly cache?: ProjectCache;
 }
 
 export async function createProject(h: BuildHarness, buildspec: string, options: ProjectOptions = {}): Promise<string> {
@@ -43,7 +45,8 @@ export async function createProject(h: BuildHarness, buildspec: string, options:
     new CreateProjectCommand({
       name,
       source: { type: options.source?.type ?? 'NO_SOURCE', ...(options.source?.location === undefined ? {} : { location: options.source.location }), buildspec },
-      artifacts: { type: 'NO_ARTIFACTS' },
+      artifacts: options.artifacts ?? { type: 'NO_ARTIFACTS' },
+      ...(options.cache === undefined ? {} : { cache: options.cache }),
       environment: {
         type: 'LINUX_CONTAINER',
         image: options.image ?? h.image,
