@@ -13,29 +13,28 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
 }
 
-/** One line for an event worth showing, or undefined. Exported for the CLI's watch commands and for tests. */
-export function renderEvent(event: SlipwayEvent): string | undefined {
+/** Lines for an event worth showing (none for the rest). Exported for the CLI's watch commands and for tests. */
+export function renderEvent(event: SlipwayEvent): string[] {
   const d = event.detail;
-  if (event.type.startsWith('codepipeline.')) {
-    const where = [text(d['stageName']), text(d['actionName'])].filter((s) => s !== '').join(' / ');
-    const state = text(d['state'] ?? d['status']);
-    if (state === '') return undefined;
-    return `  pipeline  ${where === '' ? 'execution' : where}: ${state}${text(d['summary']) === '' ? '' : ` — ${text(d['summary'])}`}`;
+  if (event.type === 'codepipeline.execution.state-change') return [`pipeline  ${text(d['pipeline'])} ${text(d['execution-id']).slice(0, 8)}: ${text(d['state'])}`];
+  if (event.type === 'codepipeline.stage.state-change') return [`  stage   ${text(d['stage'])}: ${text(d['state'])}`];
+  if (event.type === 'codepipeline.action.state-change') {
+    const summary = text(d['summary']);
+    return [`    action ${text(d['stage'])}/${text(d['action'])}: ${text(d['state'])}${summary === '' ? '' : ` (${summary})`}`];
   }
-  if (event.type === 'codebuild.build.log') return `  build     ${text(d['message']).trimEnd()}`;
-  if (event.type.startsWith('codebuild.build.')) {
-    const phase = text(d['phase'] ?? d['currentPhase']);
-    const status = text(d['status'] ?? d['buildStatus'] ?? d['phaseStatus']);
-    return status === '' ? undefined : `  build     ${phase === '' ? 'build' : phase}: ${status}`;
+  if (event.type === 'codebuild.build.log') {
+    const lines = Array.isArray(d['lines']) ? (d['lines'] as unknown[]) : [];
+    return lines.map((l) => `      | ${text(l).trimEnd()}`);
   }
-  if (event.type.startsWith('codedeploy.')) {
-    const step = text(d['lifecycleEvent'] ?? d['step']);
-    const status = text(d['status']);
-    const traffic = d['trafficPercent'] ?? d['greenPercent'];
-    const split = typeof traffic === 'number' ? `  traffic ${100 - traffic}% blue / ${traffic}% green` : '';
-    return status === '' && split === '' ? undefined : `  deploy    ${step === '' ? 'deployment' : step}: ${status}${split}`;
+  if (event.type === 'codedeploy.lifecycle-event.completed') return [`    deploy ${text(d['lifecycleEventName'])}: ${text(d['lifecycleEventStatus'])}`];
+  if (event.type === 'codedeploy.deployment.traffic-shifted' && typeof d['greenPercent'] === 'number') {
+    return [`    deploy production traffic: ${100 - d['greenPercent']}% blue / ${d['greenPercent']}% green`];
   }
-  return undefined;
+  if (/^codedeploy\.deployment\.(started|succeeded|failed|stopped|ready)$/.test(event.type)) {
+    const message = text(d['message']);
+    return [`    deploy ${text(d['deploymentId'])}: ${text(d['status'])}${message === '' ? '' : ` — ${message}`}`];
+  }
+  return [];
 }
 
 /** Prints the pipeline's progress until its next execution ends; resolves with that execution's final status. */
@@ -48,15 +47,14 @@ export function followPipeline(bus: EventBus, options: FollowOptions): Promise<s
       (event) => {
         const d = event.detail;
         if (event.type.startsWith('codepipeline.')) {
-          if (d['pipelineName'] !== options.pipeline) return;
-          const id = text(d['pipelineExecutionId'] ?? d['executionId']);
+          if (d['pipeline'] !== options.pipeline) return;
+          const id = text(d['execution-id']);
           if (executionId === undefined && id !== '') executionId = id;
           if (id !== '' && id !== executionId) return;
         }
-        const line = renderEvent(event);
-        if (line !== undefined) out(line);
-        const state = text(d['state'] ?? d['status']);
-        if (event.type.startsWith('codepipeline.') && d['stageName'] === undefined && TERMINAL.has(state)) {
+        for (const line of renderEvent(event)) out(line);
+        const state = text(d['state']);
+        if (event.type === 'codepipeline.execution.state-change' && TERMINAL.has(state)) {
           stop();
           resolve(state);
         }
