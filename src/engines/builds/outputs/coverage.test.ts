@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkShape, loadModel } from '../../../../test/helpers/aws-model.ts';
 import { Store } from '../../../store/db.ts';
-import { parseCoberturaXml, parseJaCoCoXml, percentage } from './coverage.ts';
+import { parseCloverXml, parseCoberturaXml, parseJaCoCoXml, parseSimpleCovJson, percentage } from './coverage.ts';
 import { ReportParseError } from './junit.ts';
 import { describeCodeCoverages, saveReports } from './report-store.ts';
 import { collectReports } from './reports.ts';
@@ -71,4 +71,22 @@ test('coverage report groups make CODE_COVERAGE reports with summaries; stored a
   assert.deepEqual(describeCodeCoverages(store, arn, { minLineCoveragePercentage: 70 })?.map((c) => c.filePath), ['lib/cart.js']);
   assert.deepEqual(describeCodeCoverages(store, arn), r.codeCoverages);
   assert.equal(describeCodeCoverages(store, `${arn}x`), undefined);
+});
+
+test('Clover: stmt lines by count, cond lines as two branches, files in and outside packages', () => {
+  assert.deepEqual(parseCloverXml(fixture('clover.xml')), [
+    { filePath: '/src/index.js', linesCovered: 1, linesMissed: 1, branchesCovered: 0, branchesMissed: 0 },
+    { filePath: '/src/lib/cart.js', linesCovered: 3, linesMissed: 1, branchesCovered: 1, branchesMissed: 1 },
+  ]);
+  assert.throws(() => parseCloverXml(fixture('cobertura.xml')), ReportParseError);
+});
+
+test('SimpleCov .resultset.json: null and "ignored" lines are not code; branch hit counts', () => {
+  assert.deepEqual(parseSimpleCovJson(fixture('simplecov-resultset.json')), [
+    { filePath: '/src/lib/cart.rb', linesCovered: 3, linesMissed: 1, branchesCovered: 1, branchesMissed: 1 },
+    { filePath: '/src/lib/price.rb', linesCovered: 3, linesMissed: 0, branchesCovered: 0, branchesMissed: 0 },
+  ]);
+  // The JSON formatter's shape: one top-level coverage table.
+  assert.deepEqual(parseSimpleCovJson('{"coverage":{"a.rb":[1,0,null]}}'), [{ filePath: 'a.rb', linesCovered: 1, linesMissed: 1, branchesCovered: 0, branchesMissed: 0 }]);
+  assert.throws(() => parseSimpleCovJson('[]'), ReportParseError);
 });

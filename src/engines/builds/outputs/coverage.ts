@@ -126,3 +126,83 @@ export function percentage(covered: number, missed: number): number {
   const total = covered + missed;
   return total === 0 ? 0 : Math.round((covered / total) * 10000) / 100;
 }
+
+/** Clover XML (istanbul's clover reporter, PHPUnit): `stmt` lines by count, `cond` lines as two branches each. */
+export function parseCloverXml(xml: string): FileCoverage[] {
+  const root = kids(parseXml(xml), 'coverage')[0];
+  const project = root === undefined ? undefined : kids(root, 'project')[0];
+  if (project === undefined) throw new ReportParseError('no <coverage><project> elements: expected Clover XML');
+  const out: FileCoverage[] = [];
+  const files = [...kids(project, 'file'), ...kids(project, 'package').flatMap((p) => kids(p, 'file'))];
+  for (const file of files) {
+    let linesCovered = 0;
+    let linesMissed = 0;
+    let branchesCovered = 0;
+    let branchesMissed = 0;
+    for (const line of kids(file, 'line')) {
+      const type = attr(line, 'type');
+      if (type === 'cond') {
+        const hit = (count(attr(line, 'truecount')) > 0 ? 1 : 0) + (count(attr(line, 'falsecount')) > 0 ? 1 : 0);
+        branchesCovered += hit;
+        branchesMissed += 2 - hit;
+      }
+      if (type === 'stmt' || type === 'cond') {
+        if (count(attr(line, 'count')) > 0 || count(attr(line, 'truecount')) + count(attr(line, 'falsecount')) > 0) linesCovered++;
+        else linesMissed++;
+      }
+    }
+    out.push({ filePath: attr(file, 'path') || attr(file, 'name'), linesCovered, linesMissed, branchesCovered, branchesMissed });
+  }
+  return out;
+}
+
+type SimpleCovFile = readonly (number | null)[] | { readonly lines?: readonly (number | string | null)[]; readonly branches?: Readonly<Record<string, Readonly<Record<string, number>>>> };
+
+/**
+ * SimpleCov's own JSON (`coverage/.resultset.json`, or `coverage.json` of its JSON formatter): per file a `lines`
+ * array (null: not code, 0: missed, n: hits) and, with branch coverage on, `branches`.
+ */
+export function parseSimpleCovJson(text: string): FileCoverage[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new ReportParseError(`not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (typeof doc !== 'object' || doc === null) throw new ReportParseError('expected a SimpleCov result set (a JSON object)');
+  const tables: Array<Readonly<Record<string, SimpleCovFile>>> = [];
+  const top = doc as Record<string, unknown>;
+  if (typeof top['coverage'] === 'object' && top['coverage'] !== null) tables.push(top['coverage'] as Record<string, SimpleCovFile>);
+  else {
+    // .resultset.json: { "<command name>": { "coverage": {...}, "timestamp": n } }
+    for (const v of Object.values(top)) {
+      const cov = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)['coverage'] : undefined;
+      if (typeof cov === 'object' && cov !== null) tables.push(cov as Record<string, SimpleCovFile>);
+    }
+  }
+  if (tables.length === 0) throw new ReportParseError('no "coverage" table: expected SimpleCov JSON');
+  const out = new Map<string, FileCoverage>();
+  for (const table of tables) {
+    for (const [filePath, entry] of Object.entries(table)) {
+      const lines = Array.isArray(entry) ? (entry as readonly (number | null)[]) : ((entry as { lines?: readonly (number | string | null)[] }).lines ?? []);
+      let linesCovered = 0;
+      let linesMissed = 0;
+      for (const l of lines) {
+        if (typeof l !== 'number') continue; // null: not code; "ignored": nocov blocks
+        if (l > 0) linesCovered++;
+        else linesMissed++;
+      }
+      let branchesCovered = 0;
+      let branchesMissed = 0;
+      const branches = Array.isArray(entry) ? undefined : (entry as { branches?: Record<string, Record<string, number>> }).branches;
+      for (const conditions of Object.values(branches ?? {})) {
+        for (const hits of Object.values(conditions)) {
+          if (hits > 0) branchesCovered++;
+          else branchesMissed++;
+        }
+      }
+      out.set(filePath, { filePath, linesCovered, linesMissed, branchesCovered, branchesMissed });
+    }
+  }
+  return [...out.values()];
+}

@@ -16,5 +16,5 @@ export { collectReports, reportGroupOf, SUPPORTED_REPORT_FORMATS } from './repor
 export type { CodeCoverageQuery } from './report-store.ts';
 export { describeCodeCoverages, describeTestCases, getReports, REPORT_MIGRATIONS, reportsForBuild, reportsForGroup, saveReports } from './report-store.ts';
 export type { FileCoverage } from './coverage.ts';
-export { parseCoberturaXml, parseJaCoCoXml } from './coverage.ts';
+export { parseCloverXml, parseCoberturaXml, parseJaCoCoXml, parseSimpleCovJson } from './coverage.ts';
 export { parseNUnit2Xml, parseNUnit3Xml, parseTestNgXml, parseTrx } from './xml-reports.ts';

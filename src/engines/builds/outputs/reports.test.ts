@@ -5,9 +5,10 @@ import { test } from 'node:test';
 import { checkShape, loadModel } from '../../../../test/helpers/aws-model.ts';
 import { SlipwayError } from '../../../core/errors.ts';
 import type { ReportGroup } from '../../../specs/buildspec/model.ts';
+import { REPORT_FILE_FORMATS } from '../../../specs/buildspec/model.ts';
 import { collectArtifacts } from './artifacts.ts';
 import { parseCucumberJson, parseJUnitXml, ReportParseError } from './junit.ts';
-import { collectReports, reportGroupOf } from './reports.ts';
+import { collectReports, reportGroupOf, SUPPORTED_REPORT_FORMATS } from './reports.ts';
 import { artifactsOf, buildspecOf, tempBlobs, tempDir, writeTree } from './test-helpers.ts';
 
 const TESTDATA = join(import.meta.dirname, 'testdata');
@@ -164,7 +165,7 @@ test('collectReports: report groups with base-directory, totals, status counts a
   assert.equal(bdd?.report.testSummary?.total, 3);
 });
 
-test('collectReports: an unparsable file makes the report INCOMPLETE; an unsupported format is a clear error', async (t) => {
+test('collectReports: an unparsable file makes the report INCOMPLETE; an unknown format is a clear error', async (t) => {
   const src = writeTree(tempDir(t), { 'out/good.xml': fixture('surefire.xml'), 'out/bad.xml': '<testsuite><testcase' });
   const { reports } = await collectReports({ srcDir: src, reports: reportsOf('  unit:', '    files:', "      - 'out/*.xml'"), projectName: 'web', buildArn: BUILD_ARN });
   assert.equal(reports[0]?.report.status, 'INCOMPLETE');
@@ -172,8 +173,11 @@ test('collectReports: an unparsable file makes the report INCOMPLETE; an unsuppo
   assert.match(reports[0]?.warnings.join('\n') ?? '', /out\/bad\.xml is not valid JUNITXML/);
 
   await assert.rejects(
-    collectReports({ srcDir: src, reports: reportsOf('  cov:', '    files:', '      - out/good.xml', '    file-format: CLOVERXML'), projectName: 'web', buildArn: BUILD_ARN }),
-    (e: unknown) => e instanceof SlipwayError && /reports\.cov\.file-format: CLOVERXML is not supported by Slipway yet; expected one of JUNITXML, CUCUMBERJSON, TESTNGXML, NUNIT3XML, NUNITXML, VISUALSTUDIOTRX, COBERTURAXML, JACOCOXML/.test(e.message),
+    // Every format the reader accepts is parsed; a format added to the reader before a parser exists is refused by name.
+    collectReports({ srcDir: src, reports: { cov: { files: ['out/good.xml'], discardPaths: false, fileFormat: 'XUNITXML' as never } }, projectName: 'web', buildArn: BUILD_ARN }),
+    (e: unknown) =>
+      e instanceof SlipwayError &&
+      /reports\.cov\.file-format: XUNITXML is not supported by Slipway yet; expected one of JUNITXML, CUCUMBERJSON, TESTNGXML, NUNIT3XML, NUNITXML, VISUALSTUDIOTRX, COBERTURAXML, JACOCOXML, CLOVERXML, SIMPLECOV$/.test(e.message),
   );
 });
 
@@ -196,4 +200,8 @@ test('Report, TestCase and BuildArtifacts values conform to the CodeBuild model 
   const got = await collectArtifacts({ srcDir: src, artifacts: artifactsOf('  files:', "    - '**/*'", '  secondary-artifacts:', '    two:', '      files:', '        - r/a.xml'), blobs, projectName: 'web', buildId: 'web:1' });
   assert.deepEqual(checkShape(model, 'BuildArtifacts', wire(got.primary?.buildArtifacts)), []);
   assert.deepEqual(checkShape(model, 'BuildArtifacts', wire(got.secondary[0]?.buildArtifacts)), []);
+});
+
+test('every file-format the buildspec reader accepts has a parser', () => {
+  assert.deepEqual([...SUPPORTED_REPORT_FORMATS].sort(), [...REPORT_FILE_FORMATS].sort());
 });

@@ -6,7 +6,7 @@ import type { AccountContext } from '../../../core/ids.ts';
 import { arn, defaultAccount, parseArn, uuid } from '../../../core/ids.ts';
 import type { ReportFileFormat, ReportGroup } from '../../../specs/buildspec/model.ts';
 import type { FileCoverage } from './coverage.ts';
-import { parseCoberturaXml, parseJaCoCoXml, percentage } from './coverage.ts';
+import { parseCloverXml, parseCoberturaXml, parseJaCoCoXml, parseSimpleCovJson, percentage } from './coverage.ts';
 import type { ParsedTestCase, TestStatus } from './junit.ts';
 import { parseCucumberJson, parseJUnitXml } from './junit.ts';
 import { toPosix } from './match.ts';
@@ -101,6 +101,8 @@ const TEST_PARSERS: Partial<Record<ReportFileFormat, (text: string) => ParsedTes
 const COVERAGE_PARSERS: Partial<Record<ReportFileFormat, (text: string) => FileCoverage[]>> = {
   COBERTURAXML: parseCoberturaXml,
   JACOCOXML: parseJaCoCoXml,
+  CLOVERXML: parseCloverXml,
+  SIMPLECOV: parseSimpleCovJson,
 };
 export const SUPPORTED_REPORT_FORMATS = [...Object.keys(TEST_PARSERS), ...Object.keys(COVERAGE_PARSERS)] as ReportFileFormat[];
 
