@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   BatchGetDeploymentsCommand,
@@ -7,6 +10,7 @@ import {
   ContinueDeploymentCommand,
   CreateApplicationCommand,
   CreateDeploymentCommand,
+  CreateDeploymentConfigCommand,
   CreateDeploymentGroupCommand,
   DeleteApplicationCommand,
   DeploymentAlreadyCompletedException,
@@ -172,4 +176,35 @@ test('the AWS CLI creates and reads a deployment', async (ctx) => {
   const id = String(created['deploymentId']);
   const got = await awsCliJson(t.endpoint, ['deploy', 'get-deployment', '--deployment-id', id]);
   assert.equal((got['deploymentInfo'] as Record<string, unknown>)['status'], 'Created');
+});
+
+test('applications, groups, configs and deployments survive a restart of Slipway', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'slipway-codedeploy-restart-'));
+  try {
+    const first = await startTestDaemon({ dataDir, engines: false });
+    const c1 = new CodeDeployClient(first.sdk);
+    await c1.send(new CreateApplicationCommand({ applicationName: 'keep', computePlatform: 'ECS' }));
+    await c1.send(new CreateDeploymentConfigCommand({ deploymentConfigName: 'keep-canary', computePlatform: 'ECS', trafficRoutingConfig: { type: 'TimeBasedCanary', timeBasedCanary: { canaryPercentage: 20, canaryInterval: 2 } } }));
+    await c1.send(new CreateDeploymentGroupCommand({ ...ecsGroupInput('keep', 'g'), deploymentConfigName: 'keep-canary' }));
+    const { deploymentId } = await c1.send(new CreateDeploymentCommand({ applicationName: 'keep', deploymentGroupName: 'g', revision: revision(appSpecText()) }));
+    c1.destroy();
+    await first.stop();
+
+    const second = await startTestDaemon({ dataDir, engines: false });
+    const c2 = new CodeDeployClient(second.sdk);
+    try {
+      const d = (await c2.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo;
+      assert.equal(d?.status, 'Created');
+      assert.equal(d?.deploymentConfigName, 'keep-canary');
+      const g = (await c2.send(new GetDeploymentGroupCommand({ applicationName: 'keep', deploymentGroupName: 'g' }))).deploymentGroupInfo;
+      assert.equal(g?.lastAttemptedDeployment?.deploymentId, deploymentId);
+      const again = await rejection(c2.send(new CreateDeploymentCommand({ applicationName: 'keep', deploymentGroupName: 'g', revision: revision(appSpecText()) })));
+      assert.ok(again instanceof DeploymentLimitExceededException, 'the active deployment still holds its group');
+    } finally {
+      c2.destroy();
+      await second.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
