@@ -113,7 +113,14 @@ class LoadBalancerEngine {
 
     const failures = new Map<string, string[]>();
     for (const l of listeners) {
-      const problem = await this.#syncListener(l, rules.get(l.arn) ?? [], lbs.get(l.loadBalancerArn)?.attributes ?? {});
+      let problem: string | undefined;
+      try {
+        problem = await this.#syncListener(l, rules.get(l.arn) ?? [], lbs.get(l.loadBalancerArn)?.attributes ?? {});
+      } catch (error) {
+        // One listener's bad routing must not keep the others from being reconciled.
+        problem = `Listener on port ${l.port} could not apply its routing: ${(error as Error).message}`;
+        ctx.log.error({ err: error, listener: l.arn, port: l.port }, 'listener routing could not be applied');
+      }
       if (problem !== undefined) failures.set(l.loadBalancerArn, [...(failures.get(l.loadBalancerArn) ?? []), problem]);
     }
     const wanted = new Set(listeners.map((l) => l.arn));
@@ -159,6 +166,10 @@ class LoadBalancerEngine {
     group.setHealthCheck(toSettings(tg));
     group.setDeregistrationDelay(Number(tg.attributes['deregistration_delay.timeout_seconds'] ?? 300));
     group.setSlowStart(Number(tg.attributes['slow_start.duration_seconds'] ?? 0));
+    group.setStickiness(
+      tg.protocol === 'HTTP' && tg.attributes['stickiness.enabled'] === 'true' && tg.attributes['stickiness.type'] === 'lb_cookie',
+      Number(tg.attributes['stickiness.lb_cookie.duration_seconds'] ?? 86400),
+    );
     const rows = targetRows(ctx, tg.arn);
     const plane = new Map(group.describeTargetHealth().map((h) => [h.target.id, h.state]));
     const registered = rows.filter((r) => r.state !== 'draining');

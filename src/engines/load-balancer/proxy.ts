@@ -6,6 +6,7 @@ import { request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingH
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../core/log.ts';
 import type { Metrics } from './metrics.ts';
+import { stickyTarget, targetStickyCookie } from './routing.ts';
 import type { TargetGroup, TargetRecord } from './target-group.ts';
 
 export interface ProxyContext {
@@ -83,7 +84,9 @@ export function forwardedHeaders(req: IncomingMessage, ctx: ProxyContext): Outgo
  */
 export function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, group: TargetGroup, setCookie?: string): void {
   group.stats.request();
-  const first = group.pickTarget();
+  const sticky = group.stickiness;
+  const now = group.clock.now();
+  const first = group.pickTarget(undefined, sticky.enabled ? stickyTarget(req.headers, group.name, now) : undefined);
   if (!first) {
     sendElbError(ctx, res, 503, group);
     return;
@@ -127,9 +130,13 @@ export function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResp
       responded = true;
       group.stats.targetResponse(pres.statusCode ?? 0, (performance.now() - started) / 1000);
       const headers = endToEnd(pres.headers);
-      if (setCookie !== undefined) {
+      const cookies = [
+        ...(setCookie === undefined ? [] : [setCookie]),
+        ...(sticky.enabled ? [targetStickyCookie(group.name, target.id, sticky.durationSeconds, now)] : []),
+      ];
+      if (cookies.length > 0) {
         const prior = headers['set-cookie'];
-        headers['set-cookie'] = [...(Array.isArray(prior) ? prior : prior === undefined ? [] : [String(prior)]), setCookie];
+        headers['set-cookie'] = [...(Array.isArray(prior) ? prior : prior === undefined ? [] : [String(prior)]), ...cookies];
       }
       res.writeHead(pres.statusCode ?? 502, pres.statusMessage, headers);
       pres.pipe(res);

@@ -169,3 +169,24 @@ export function stickyCookie(group: string, durationSeconds: number, now: number
   const value = Buffer.from(JSON.stringify([group, now + durationSeconds * 1000])).toString('base64url');
   return `${STICKY_COOKIE}=${value}; Max-Age=${durationSeconds}; Path=/`;
 }
+
+export const TARGET_STICKY_COOKIE = 'AWSALB';
+
+/** The target named by a valid, unexpired `AWSALB` cookie for this group. */
+export function stickyTarget(headers: IncomingHttpHeaders, group: string, now: number): string | undefined {
+  const m = new RegExp(`(?:^|;\\s*)${TARGET_STICKY_COOKIE}=([A-Za-z0-9_-]+)`).exec(headers.cookie ?? '');
+  if (!m) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(m[1]!, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed[0] !== group || typeof parsed[1] !== 'string' || typeof parsed[2] !== 'number') return undefined;
+    return parsed[2] > now ? parsed[1] : undefined;
+  } catch {
+    return undefined; // a tampered or foreign cookie is ignored, as ALB does
+  }
+}
+
+/** The Set-Cookie value that keeps this client on `target` of `group` (refreshed on every response, as ALB does). */
+export function targetStickyCookie(group: string, target: string, durationSeconds: number, now: number): string {
+  const value = Buffer.from(JSON.stringify([group, target, now + durationSeconds * 1000])).toString('base64url');
+  return `${TARGET_STICKY_COOKIE}=${value}; Max-Age=${durationSeconds}; Path=/`;
+}

@@ -83,6 +83,7 @@ export class TargetGroup {
   readonly #closed = new AbortController();
   readonly #metrics = new Metrics();
   #slowStartSeconds: number;
+  #stickiness: { readonly enabled: boolean; readonly durationSeconds: number } = { enabled: false, durationSeconds: 86400 };
 
   constructor(options: TargetGroupOptions) {
     this.name = options.name;
@@ -107,6 +108,15 @@ export class TargetGroup {
 
   setSlowStart(seconds: number): void {
     this.#slowStartSeconds = slowStart(seconds);
+  }
+
+  /** Target-level stickiness (`stickiness.enabled` with `lb_cookie`): the `AWSALB` cookie keeps a client on its target. */
+  setStickiness(enabled: boolean, durationSeconds: number): void {
+    this.#stickiness = { enabled, durationSeconds };
+  }
+
+  get stickiness(): { readonly enabled: boolean; readonly durationSeconds: number } {
+    return this.#stickiness;
   }
 
   setDeregistrationDelay(seconds: number): void {
@@ -190,11 +200,14 @@ export class TargetGroup {
    * Round-robin over healthy targets; when none is healthy, over every registered one (ALB fails open).
    * Draining targets never get a new request. `exclude` skips a target that just refused a connection.
    */
-  pickTarget(exclude?: TargetRecord): TargetRecord | undefined {
+  pickTarget(exclude?: TargetRecord, preferredId?: string): TargetRecord | undefined {
     const routable = [...this.#targets.values()].filter((t) => t.state !== 'draining' && t !== exclude);
     const healthy = routable.filter((t) => t.state === 'healthy');
     const pool = healthy.length > 0 ? healthy : routable;
     if (pool.length === 0) return undefined;
+    // A sticky client keeps its target while that target is in the pool (ALB moves it once it is unhealthy or draining).
+    const preferred = preferredId === undefined ? undefined : pool.find((t) => t.id === preferredId);
+    if (preferred) return preferred;
     // Smooth weighted round-robin: plain rotation while every weight is 1; a target in slow start weighs
     // (time since healthy / duration), so its share of new requests grows linearly.
     const now = this.clock.now();

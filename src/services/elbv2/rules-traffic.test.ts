@@ -10,6 +10,7 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   ModifyRuleCommand,
+  ModifyTargetGroupAttributesCommand,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { SlipwayEvent } from '../../core/events.ts';
@@ -45,12 +46,16 @@ function applied(arn: string): (e: SlipwayEvent) => boolean {
 }
 
 function getWithHost(port: number, path: string, host: string): Promise<string> {
+  return getWith(port, path, { host }).then((r) => r.body);
+}
+
+function getWith(port: number, path: string, headers: Record<string, string>): Promise<{ body: string; cookies: string[] }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false, headers: { host } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
+      res.on('end', () => resolve({ body, cookies: res.headers['set-cookie'] ?? [] }));
     });
     req.on('error', reject);
     req.end();
@@ -100,4 +105,41 @@ test('a network load balancer passes TCP through to a target group health-checke
   await eventAfter(t.daemon.bus, seq, (e) => e.type === TARGET_HEALTH_EVENT && e.resource === app.arn && e.detail['state'] === 'healthy');
   const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: app.arn }));
   assert.equal(health.TargetHealthDescriptions?.[0]?.TargetHealth?.State, 'healthy');
+});
+
+test('target-group stickiness (stickiness.enabled, lb_cookie) keeps a client on its target with the AWSALB cookie', async () => {
+  const one = await startTarget('sticky-1');
+  const two = await startTarget('sticky-2');
+  targets.push(one, two);
+  const arn = (await elb.send(new CreateTargetGroupCommand({ Name: 'sticky', Protocol: 'HTTP', Port: 80, VpcId: 'vpc-1', TargetType: 'ip' }))).TargetGroups?.[0]?.TargetGroupArn ?? '';
+  await elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: one.port }, { Id: '127.0.0.1', Port: two.port }] }));
+  const lbArn = (await elb.send(new CreateLoadBalancerCommand({ Name: 'sticky' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+  const port = await freePort();
+  let seq = lastSeq(t.daemon.bus);
+  const listenerArn = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] })))
+    .Listeners?.[0]?.ListenerArn ?? '';
+  await eventAfter(t.daemon.bus, seq, applied(listenerArn));
+  const plain = new Set<string>();
+  for (let i = 0; i < 4; i++) plain.add((await getWith(port, '/', {})).body);
+  assert.equal(plain.size, 2, 'without stickiness requests alternate');
+
+  seq = lastSeq(t.daemon.bus);
+  await elb.send(
+    new ModifyTargetGroupAttributesCommand({
+      TargetGroupArn: arn,
+      Attributes: [
+        { Key: 'stickiness.enabled', Value: 'true' },
+        { Key: 'stickiness.lb_cookie.duration_seconds', Value: '120' },
+      ],
+    }),
+  );
+  // Attributes change no routing table, so no routing-applied event: the engine applies group settings
+  // synchronously when the event reaches it (its subscription precedes this one), before this await resolves.
+  await eventAfter(t.daemon.bus, seq, (e) => e.type === 'elbv2.target-group.attributes-modified');
+  const first = await getWith(port, '/', {});
+  const cookie = first.cookies.find((c) => c.startsWith('AWSALB='));
+  assert.ok(cookie, `expected an AWSALB cookie, got ${JSON.stringify(first.cookies)}`);
+  assert.match(cookie, /Max-Age=120/);
+  const value = cookie.split(';')[0] ?? '';
+  for (let i = 0; i < 6; i++) assert.equal((await getWith(port, '/', { cookie: value })).body, first.body);
 });
