@@ -1,5 +1,5 @@
 // ELBv2's shared pieces: its error codes, Query-string coercion of numbers and booleans, ARNs, paging and input reading.
-import { Problems, SlipwayError } from '../../core/errors.ts';
+import { describeValue, Problems, SlipwayError } from '../../core/errors.ts';
 import { arn, shortId } from '../../core/ids.ts';
 import type { ServiceContext } from '../types.ts';
 import { InputReader } from '../validate.ts';
@@ -79,4 +79,40 @@ export function readPaging(r: InputReader): { marker: string | undefined; pageSi
 
 export function json<T>(text: string): T {
   return JSON.parse(text) as T;
+}
+
+/** An attribute's value check: undefined when valid, else what was expected. */
+export type AttributeRule = (value: string) => string | undefined;
+
+/**
+ * Applies a Modify*Attributes list onto `current` (whose keys are the resource's attributes), adding a problem
+ * for every unknown key or bad value; `what` names the resource kind in the message.
+ */
+export function applyAttributes(
+  current: Readonly<Record<string, string>>,
+  list: unknown,
+  rules: Readonly<Record<string, AttributeRule>>,
+  fallback: AttributeRule,
+  what: string,
+  problems: Problems,
+): Record<string, string> {
+  const items = Array.isArray(list) ? (list as Array<{ Key?: unknown; Value?: unknown }>) : [];
+  if (items.length === 0) problems.add({ field: 'Attributes', found: describeValue(list), expected: 'at least one attribute' });
+  const next: Record<string, string> = { ...current };
+  items.forEach((a, i) => {
+    const key = typeof a.Key === 'string' ? a.Key : '';
+    const value = typeof a.Value === 'string' ? a.Value : '';
+    if (!Object.hasOwn(current, key)) {
+      problems.add({ field: `Attributes[${i}].Key`, found: describeValue(a.Key), expected: `an attribute of ${what}: ${Object.keys(current).join(', ')}` });
+      return;
+    }
+    const wrong = (rules[key] ?? fallback)(value);
+    if (wrong !== undefined) problems.add({ field: `Attributes[${i}].Value (${key})`, found: describeValue(a.Value), expected: wrong });
+    else next[key] = value;
+  });
+  return next;
+}
+
+export function toAttributes(attributes: Readonly<Record<string, string>>): { Key: string; Value: string }[] {
+  return Object.entries(attributes).map(([Key, Value]) => ({ Key, Value }));
 }

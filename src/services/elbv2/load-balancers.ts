@@ -15,7 +15,7 @@ import type {
 import { describeValue } from '../../core/errors.ts';
 import { num, str, type Row } from '../../store/db.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
-import { ELB_NAME, elbArn, elbError, elbId, json, page, readPaging, reader } from './common.ts';
+import { applyAttributes, ELB_NAME, elbArn, elbError, elbId, json, page, readPaging, reader, toAttributes } from './common.ts';
 import { deleteTags, putTags, readTagList } from './tags.ts';
 
 export interface LoadBalancerRecord {
@@ -213,10 +213,6 @@ const ATTRIBUTE_RULES: Readonly<Record<string, (v: string) => string | undefined
   'access_logs.s3.prefix': () => undefined,
 };
 
-function toAttributes(attributes: Readonly<Record<string, string>>): { Key: string; Value: string }[] {
-  return Object.entries(attributes).map(([Key, Value]) => ({ Key, Value }));
-}
-
 export function describeLoadBalancerAttributes(input: DescribeLoadBalancerAttributesInput, ctx: OperationContext): DescribeLoadBalancerAttributesOutput {
   const { r, done } = reader(input);
   const arn = r.string('LoadBalancerArn', { required: true }) ?? '';
@@ -227,21 +223,8 @@ export function describeLoadBalancerAttributes(input: DescribeLoadBalancerAttrib
 export function modifyLoadBalancerAttributes(input: ModifyLoadBalancerAttributesInput, ctx: OperationContext): ModifyLoadBalancerAttributesOutput {
   const { r, problems, done } = reader(input);
   const arn = r.string('LoadBalancerArn', { required: true }) ?? '';
-  const list = Array.isArray(input.Attributes) ? input.Attributes : [];
-  if (list.length === 0) problems.add({ field: 'Attributes', found: describeValue(input.Attributes), expected: 'at least one attribute' });
   const lb = requireLoadBalancer(ctx, arn);
-  const next: Record<string, string> = { ...lb.attributes };
-  list.forEach((a, i) => {
-    const key = a.Key ?? '';
-    const value = a.Value ?? '';
-    if (!Object.hasOwn(lb.attributes, key)) {
-      problems.add({ field: `Attributes[${i}].Key`, found: describeValue(key), expected: `an attribute of a ${lb.type} load balancer: ${Object.keys(lb.attributes).join(', ')}` });
-      return;
-    }
-    const wrong = (ATTRIBUTE_RULES[key] ?? BOOLEAN)(value);
-    if (wrong !== undefined) problems.add({ field: `Attributes[${i}].Value (${key})`, found: describeValue(value), expected: wrong });
-    else next[key] = value;
-  });
+  const next = applyAttributes(lb.attributes, input.Attributes, ATTRIBUTE_RULES, BOOLEAN, `a ${lb.type} load balancer`, problems);
   done();
   return ctx.store.tx(() => {
     ctx.store.run('UPDATE elbv2_load_balancers SET attributes = ? WHERE arn = ?', JSON.stringify(next), arn);

@@ -16,7 +16,7 @@ import type {
 import { describeValue, type Problems } from '../../core/errors.ts';
 import { num, str, type Row } from '../../store/db.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
-import { ELB_NAME, elbArn, elbError, elbId, json, page, readPaging, reader } from './common.ts';
+import { applyAttributes, ELB_NAME, elbArn, elbError, elbId, json, page, readPaging, reader, toAttributes } from './common.ts';
 import { healthCheckDefaults, readHealthCheck, type StoredHealthCheck } from './health-check.ts';
 import { deleteTags, putTags, readTagList } from './tags.ts';
 
@@ -249,10 +249,6 @@ function oneOf(v: string, values: readonly string[]): string | undefined {
   return values.includes(v) ? undefined : `one of ${values.join(', ')}`;
 }
 
-function toAttributes(attributes: Readonly<Record<string, string>>): { Key: string; Value: string }[] {
-  return Object.entries(attributes).map(([Key, Value]) => ({ Key, Value }));
-}
-
 export function describeTargetGroupAttributes(input: DescribeTargetGroupAttributesInput, ctx: OperationContext): DescribeTargetGroupAttributesOutput {
   const { r, done } = reader(input);
   const arn = r.string('TargetGroupArn', { required: true }) ?? '';
@@ -263,22 +259,8 @@ export function describeTargetGroupAttributes(input: DescribeTargetGroupAttribut
 export function modifyTargetGroupAttributes(input: ModifyTargetGroupAttributesInput, ctx: OperationContext): ModifyTargetGroupAttributesOutput {
   const { r, problems, done } = reader(input);
   const arn = r.string('TargetGroupArn', { required: true }) ?? '';
-  const list = Array.isArray(input.Attributes) ? input.Attributes : [];
-  if (list.length === 0) problems.add({ field: 'Attributes', found: describeValue(input.Attributes), expected: 'at least one attribute' });
   const tg = requireTargetGroup(ctx, arn);
-  const next: Record<string, string> = { ...tg.attributes };
-  list.forEach((a, i) => {
-    const key = a.Key ?? '';
-    const value = a.Value ?? '';
-    const rule = Object.hasOwn(tg.attributes, key) ? ATTRIBUTE_RULES[key] : undefined;
-    if (rule === undefined) {
-      problems.add({ field: `Attributes[${i}].Key`, found: describeValue(key), expected: `an attribute of a ${tg.protocol} target group: ${Object.keys(tg.attributes).join(', ')}` });
-      return;
-    }
-    const wrong = rule(value);
-    if (wrong !== undefined) problems.add({ field: `Attributes[${i}].Value (${key})`, found: describeValue(value), expected: wrong });
-    else next[key] = value;
-  });
+  const next = applyAttributes(tg.attributes, input.Attributes, ATTRIBUTE_RULES, () => 'a known attribute', `a ${tg.protocol} target group`, problems);
   if (next['stickiness.enabled'] === 'true' && next['stickiness.type'] !== 'lb_cookie' && tg.protocol === 'HTTP') {
     problems.add({ field: 'stickiness.type', found: describeValue(next['stickiness.type']), expected: 'lb_cookie (Slipway does not implement application-cookie stickiness)' });
   }
