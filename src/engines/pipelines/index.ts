@@ -17,6 +17,10 @@ export function startPipelineRunner(ctx: EngineContext, options: PipelineRunnerO
   return {
     name: 'pipelines',
     runner,
+    health() {
+      const row = ctx.store.get("SELECT count(*) AS n FROM codepipeline_executions WHERE status IN ('InProgress', 'Stopping')");
+      return Promise.resolve({ status: 'Healthy' as const, detail: `${Number(row?.['n'] ?? 0)} execution(s) in progress, ${runner.running} action(s) running` });
+    },
     async stop() {
       stopTriggers();
       await runner.stop();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { createPipeline, deletePipeline } from '../../services/codepipeline/pipelines.ts';
@@ -135,8 +135,12 @@ test('deleting a pipeline aborts its running actions and drops its history', asy
   h = startHarness();
   createPipeline({ pipeline: testPipeline('gone', [buildAction('Build')]) }, h.op);
   await h.until('Build runs', () => h.build.jobs.length === 1);
+  const digest = String(h.ctx.store.get('SELECT digest FROM codepipeline_artifacts')?.['digest']);
+  assert.equal(await h.ctx.blobs.has(digest), true);
   deletePipeline({ name: 'gone' }, h.op);
   await h.until('the build is aborted', () => h.build.jobs[0]?.signal.aborted === true);
+  await h.runner.cleaned();
+  assert.equal(existsSync(h.ctx.blobs.path(digest)), false);
   createPipeline({ pipeline: testPipeline('gone', [buildAction('Build')]) }, h.op);
   assert.equal(listPipelineExecutions({ pipelineName: 'gone' }, h.op).pipelineExecutionSummaries?.length, 1);
   await h.until('the new execution builds', () => h.build.jobs.length === 2);

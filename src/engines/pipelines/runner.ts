@@ -23,6 +23,7 @@ export class PipelineRunner {
   readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   readonly #pending = new Set<string>();
   #stopped = false;
+  #cleanup: Promise<void> = Promise.resolve();
   #unsubscribe: () => void = () => {};
 
   constructor(ctx: EngineContext, registry: ProviderRegistry) {
@@ -30,6 +31,11 @@ export class PipelineRunner {
     this.#registry = registry;
     this.#artifacts = new ArtifactStore(ctx.blobs, ctx.config.dataDir);
     this.#scheduler = new Scheduler(ctx, (key) => registry.get(key), () => registry.keys());
+  }
+
+  /** How many provider runs this process is driving now. */
+  get running(): number {
+    return this.#running.size;
   }
 
   get artifacts(): ArtifactStore {
@@ -40,7 +46,7 @@ export class PipelineRunner {
   start(): void {
     this.#unsubscribe = this.#ctx.bus.subscribe(typeFilter('codepipeline.*'), (event) => {
       const pipeline = event.detail['pipeline'];
-      if (event.type === PIPELINE_CHANGED && event.detail['change'] === 'deleted') this.#abortDeleted();
+      if (event.type === PIPELINE_CHANGED && event.detail['change'] === 'deleted') this.#abortDeleted(event.detail['artifacts']);
       if (typeof pipeline === 'string') this.schedule(pipeline);
     });
     const runs = this.#ctx.store.all(
@@ -71,10 +77,25 @@ export class PipelineRunner {
   }
 
   /** A deleted pipeline takes its runs with it: their providers are told to stop. */
-  #abortDeleted(): void {
+  #abortDeleted(artifacts: unknown): void {
     for (const [id, { controller }] of this.#running) {
       if (findActionRun(this.#ctx, id) === undefined) controller.abort(new Abandoned('The pipeline was deleted'));
     }
+    // Sealed artifacts are unique blobs (random IVs): nothing else can share them.
+    for (const digest of Array.isArray(artifacts) ? artifacts : []) {
+      if (typeof digest !== 'string') continue;
+      this.#cleanup = this.#cleanup.then(() =>
+        this.#ctx.blobs.delete(digest).then(
+          () => {},
+          (error: unknown) => this.#ctx.log.warn({ digest, error: error instanceof Error ? error.message : String(error) }, 'could not delete a pipeline artifact'),
+        ),
+      );
+    }
+  }
+
+  /** Resolves once the artifact deletions asked for so far are done. */
+  cleaned(): Promise<void> {
+    return this.#cleanup;
   }
 
   /** Asks for a scheduler pass over the pipeline once the current work yields (events arrive in bursts). */

@@ -18,6 +18,7 @@ import { codecommitSource } from './providers/codecommit-source.ts';
 import { ecrSource } from './providers/ecr-source.ts';
 import { manualApproval } from './providers/manual-approval.ts';
 import { zipOf } from './providers/zip.ts';
+import type { PipelineRunner } from './runner.ts';
 import type { ActionJob, ActionProvider, ActionResult } from './types.ts';
 
 export type Script = (job: ActionJob) => Promise<ActionResult>;
@@ -65,6 +66,7 @@ export interface Harness {
   readonly source: TestProvider;
   readonly build: TestProvider;
   readonly deploy: TestProvider;
+  readonly runner: PipelineRunner;
   execution(pipeline: string, id: string): ExecutionRow;
   /** Resolves once `check` holds, re-checking after every CodePipeline event; fails after 10 s of real time with `what`. */
   until(what: string, check: () => boolean): Promise<void>;
@@ -122,6 +124,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     source,
     build,
     deploy,
+    runner: engine.runner,
     execution(pipeline, id) {
       const row = store.get('SELECT * FROM codepipeline_executions WHERE pipeline = ? AND id = ?', pipeline, id);
       if (row === undefined) throw new Error(`no execution ${id}`);
