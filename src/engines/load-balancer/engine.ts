@@ -19,6 +19,7 @@ import { TargetGroup } from './target-group.ts';
 const OWN_EVENTS = new Set([TARGET_HEALTH_EVENT, 'elbv2.listener.status-changed', 'elbv2.load-balancer.state-changed', ROUTING_APPLIED_EVENT, 'elbv2.tags.changed']);
 
 const METRICS_FLUSH_MS = 60_000;
+const BIND_RETRY_MS = 10_000;
 
 interface LiveGroup {
   readonly group: TargetGroup;
@@ -28,7 +29,7 @@ interface LiveGroup {
 }
 
 interface LiveListener {
-  readonly listener: Pick<Listener, 'port' | 'close'> & Partial<Pick<Listener, 'setRouting'>>;
+  readonly listener: Pick<Listener, 'port' | 'close'> & Partial<Pick<Listener, 'setRouting' | 'setIdleTimeout'>>;
   readonly port: number;
   readonly protocol: 'HTTP' | 'TCP';
   signature: string;
@@ -70,6 +71,7 @@ class LoadBalancerEngine {
   #generation = 0;
   #running: Promise<void> | undefined;
   #dirty = false;
+  #retrying = false;
 
   constructor(ctx: EngineContext) {
     this.#ctx = ctx;
@@ -93,6 +95,19 @@ class LoadBalancerEngine {
       } while (this.#dirty && !this.#stopped.signal.aborted);
       this.#running = undefined;
     })();
+  }
+
+  /** A port someone else holds may be freed: try failed listeners again after a while (injected clock). */
+  #retryLater(): void {
+    if (this.#retrying) return;
+    this.#retrying = true;
+    this.#ctx.clock.sleep(BIND_RETRY_MS, this.#stopped.signal).then(
+      () => {
+        this.#retrying = false;
+        this.schedule();
+      },
+      () => undefined,
+    );
   }
 
   async #reconcile(): Promise<void> {
@@ -130,6 +145,7 @@ class LoadBalancerEngine {
       await live.listener.close();
       ctx.log.info({ listener: arn, port: live.port }, 'listener closed');
     }
+    if (failures.size > 0) this.#retryLater();
     for (const lb of lbs.values()) {
       const problems = failures.get(lb.arn);
       recordLoadBalancerState(ctx, lb.arn, problems === undefined ? 'active' : 'active_impaired', problems?.join('; '));
@@ -247,6 +263,7 @@ class LoadBalancerEngine {
       this.#applied(l);
       return undefined;
     }
+    live.listener.setIdleTimeout?.(Number(lbAttributes['idle_timeout.timeout_seconds'] ?? 60));
     if (live.signature !== signature) {
       if (live.setGroup) live.setGroup(defaultAction.targetGroups[0]?.group);
       else live.listener.setRouting?.(defaultAction, routes);

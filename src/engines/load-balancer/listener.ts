@@ -34,6 +34,8 @@ export interface Listener {
   setRouting(defaultAction: ForwardAction, rules: readonly Rule[]): void;
   /** The routing in force now, read back (a traffic router verifies a weight change here, as Argo's verifyWeight does). */
   routing(): { readonly defaultAction: ForwardAction | undefined; readonly rules: readonly Rule[] };
+  /** idle_timeout.timeout_seconds (1–4000) changed on the load balancer: applies to requests from now on. */
+  setIdleTimeout(seconds: number): void;
   /** Listener-wide counters (ELB errors with no target group, e.g. a 503 with nothing registered, land here). */
   metrics(): MetricsSnapshot;
   /** Stops accepting, lets in-flight requests finish, closes idle and upgraded connections. */
@@ -142,6 +144,16 @@ export async function createListener(options: ListenerOptions): Promise<Listener
       // Compile both before swapping, so an invalid input leaves the table in force untouched.
       const next: Table = { source: [...rules], rules: compileRules(rules), fallback: compileDefault(action) };
       table = next;
+    },
+    setIdleTimeout(seconds) {
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 4000) {
+        const problems = new Problems();
+        problems.add({ field: 'idleTimeoutSeconds', found: describeValue(seconds), expected: 'an integer from 1 to 4000' });
+        problems.throwIfAny('ValidationError', 'Invalid listener');
+      }
+      if (options.idleTimeoutMs !== undefined) return; // a test's sub-second timeout stays
+      ctx.idleTimeoutMs = seconds * 1000;
+      server.keepAliveTimeout = ctx.idleTimeoutMs;
     },
     routing: () => ({ defaultAction: table.fallback?.action, rules: table.source }),
     metrics: () => metrics.snapshot(),

@@ -159,7 +159,7 @@ test('an unhealthy target stops receiving traffic and DescribeTargetHealth says 
   assert.deepEqual(after.TargetHealthDescriptions?.map((d) => d.Target?.Port), [b.port]);
 });
 
-test('a listener whose port is taken leaves the load balancer active_impaired with the port named', async () => {
+test('a listener whose port is taken leaves the load balancer active_impaired with the port named, until the port is free', async () => {
   const x = await target('x');
   const taken = await startTarget('squatter');
   targets.push(taken);
@@ -171,4 +171,10 @@ test('a listener whose port is taken leaves the load balancer active_impaired wi
   const lb = (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers?.[0];
   assert.equal(lb?.State?.Code, 'active_impaired');
   assert.equal(lb?.State?.Reason, `Listener port ${taken.port} could not be bound on 127.0.0.1: the port is already in use`);
+
+  // Once the port is free again the engine's retry (every 10 s) binds it and the load balancer is active.
+  const freed = lastSeq(t.daemon.bus);
+  await taken.close();
+  await eventAfter(t.daemon.bus, freed, (e) => e.type === 'elbv2.load-balancer.state-changed' && e.resource === lbArn && e.detail['state'] === 'active');
+  assert.deepEqual(await get(taken.port), { status: 200, body: 'x' });
 });
