@@ -15,7 +15,8 @@ import {
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
 import { typeFilter } from '../../core/events.ts';
-import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
+import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
+import { callJson, startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 
 /** Resolves once `check` holds, looking again after every CodePipeline event of the daemon (10 s real-time guard). */
 async function until(t: TestDaemon, what: string, check: () => Promise<boolean>): Promise<void> {
@@ -99,6 +100,18 @@ test('through a real daemon: a CodeCommit source and a manual approval survive a
     assert.equal(source?.output?.outputVariables?.['CommitMessage'], 'first commit');
     assert.match(source?.output?.outputVariables?.['AuthorDate'] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.equal(source?.output?.outputArtifacts?.[0]?.name, 'SourceArtifact');
+
+    // The wire shapes with real run data in them (tokens, variables, revisions, artifacts) match the model.
+    const model = loadModel('codepipeline.2015-07-09');
+    const wire = async (op: string, input: unknown, shape: string): Promise<void> => {
+      const res = await callJson(t.endpoint, `CodePipeline_20150709.${op}`, input);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(checkShape(model, shape, res.body), [], op);
+    };
+    await wire('GetPipelineState', { name: 'deliver' }, 'GetPipelineStateOutput');
+    await wire('ListActionExecutions', { pipelineName: 'deliver' }, 'ListActionExecutionsOutput');
+    await wire('ListPipelineExecutions', { pipelineName: 'deliver' }, 'ListPipelineExecutionsOutput');
+    await wire('GetPipelineExecution', { pipelineName: 'deliver', pipelineExecutionId: e1 }, 'GetPipelineExecutionOutput');
 
     // Restart Slipway on the same data dir: the approval is still pending with the same token.
     cp.destroy();

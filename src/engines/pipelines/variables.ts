@@ -2,6 +2,9 @@
 import { VARIABLE_REFERENCE } from '../../services/codepipeline/rules.ts';
 import { ActionFailure } from './types.ts';
 
+/** CP-limits: an action's configuration after variable resolution. */
+const MAX_RESOLVED_CONFIGURATION_BYTES = 100 * 1024;
+
 export interface VariableSources {
   readonly executionId: string;
   readonly pipelineVariables: ReadonlyMap<string, string>;
@@ -36,5 +39,9 @@ export function resolveConfiguration(configuration: Readonly<Record<string, stri
     });
   }
   if (problems.length > 0) throw new ActionFailure(`Unable to resolve variables in the action configuration: ${problems.join('; ')}`, 'ConfigurationError');
+  const bytes = Buffer.byteLength(JSON.stringify(out));
+  if (bytes > MAX_RESOLVED_CONFIGURATION_BYTES) {
+    throw new ActionFailure(`The resolved action configuration takes ${bytes} bytes; at most ${MAX_RESOLVED_CONFIGURATION_BYTES} (100 KB) are allowed`, 'ConfigurationError');
+  }
   return out;
 }
