@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import type { PipelineDeclaration } from '@aws-sdk/client-codepipeline';
 import { disableStageTransition, enableStageTransition } from '../../services/codepipeline/control.ts';
-import { retryStageExecution, startPipelineExecution, stopPipelineExecution } from '../../services/codepipeline/executions.ts';
+import { listPipelineExecutions, retryStageExecution, startPipelineExecution, stopPipelineExecution } from '../../services/codepipeline/executions.ts';
 import { createPipeline } from '../../services/codepipeline/pipelines.ts';
 import { getPipelineState } from '../../services/codepipeline/views.ts';
 import { ActionFailure } from './types.ts';
@@ -170,6 +170,16 @@ test('stop and wait lets running actions finish; stop and abandon abandons them;
   await h.clock.advance(1000);
   await h.clock.advance(1000);
   await h.until('E2 succeeds', () => where('stop', e2) === 'Succeeded');
+
+  // A Stopping execution can still be abandoned.
+  const e3 = start('stop');
+  await h.until('E3 builds', () => builtFor().length === 4);
+  stopPipelineExecution({ pipelineName: 'stop', pipelineExecutionId: e3 }, h.op);
+  stopPipelineExecution({ pipelineName: 'stop', pipelineExecutionId: e3, abandon: true, reason: 'now' }, h.op);
+  await h.until('E3 stops without waiting for its build', () => where('stop', e3) === 'Stopped');
+  assert.equal(h.build.jobs[3]?.signal.aborted, true);
+  assert.deepEqual(listPipelineExecutions({ pipelineName: 'stop' }, h.op).pipelineExecutionSummaries?.[0]?.stopTrigger, { reason: 'now' });
+  assert.throws(() => stopPipelineExecution({ pipelineName: 'stop', pipelineExecutionId: e3, abandon: true }, h.op), (e: Error & { code?: string }) => e.code === 'PipelineExecutionNotStoppableException');
 });
 
 test('a disabled transition holds executions at the stage boundary, where a newer one still supersedes; enabling lets the latest in', async () => {
