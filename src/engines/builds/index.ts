@@ -1,6 +1,6 @@
 // The build runner engine: runs QUEUED builds (up to a machine-wide limit at once), honours StopBuild, and settles builds a crash left open.
 import { typeFilter } from '../../core/events.ts';
-import { loadBuild, openBuilds } from '../../services/codebuild/build-state.ts';
+import { loadBuild, openBuilds, updateBuild } from '../../services/codebuild/build-state.ts';
 import type { Engine, EngineContext } from '../types.ts';
 import { CACHE_MIGRATIONS } from './outputs/index.ts';
 import { BuildRun, finishInterrupted } from './run-build.ts';
@@ -11,6 +11,20 @@ export { BuildRun } from './run-build.ts';
 export interface BuildRunnerOptions {
   /** Builds running at once on this machine; later ones wait QUEUED. */
   readonly maxConcurrent?: number;
+}
+
+function timeOutQueued(ctx: EngineContext, id: string): void {
+  const current = loadBuild(ctx, id);
+  if (current === undefined || current.currentPhase !== 'QUEUED' || current.buildComplete) return;
+  updateBuild(ctx, id, 'completed', (r) => {
+    if (r.currentPhase !== 'QUEUED' || r.buildComplete) return;
+    const now = ctx.clock.now();
+    const queued = r.phases.find((p) => p.phaseType === 'QUEUED' && p.endTime === undefined);
+    const context = { statusCode: 'BUILD_TIMED_OUT', message: `Build was queued for more than ${r.queuedTimeoutInMinutes} minutes (queuedTimeoutInMinutes)` };
+    if (queued !== undefined) Object.assign(queued, { phaseStatus: 'TIMED_OUT', endTime: now, contexts: [context] });
+    r.phases.push({ phaseType: 'COMPLETED', startTime: now });
+    Object.assign(r, { currentPhase: 'COMPLETED', buildStatus: 'TIMED_OUT', buildComplete: true, endTime: now });
+  });
 }
 
 export function startBuildRunner(ctx: EngineContext, options: BuildRunnerOptions = {}): Engine {
@@ -39,7 +53,25 @@ export function startBuildRunner(ctx: EngineContext, options: BuildRunnerOptions
   // Start-up: builds a crash left running cannot be resumed; queued ones run.
   for (const record of openBuilds(ctx)) if (record.currentPhase !== 'QUEUED') finishInterrupted(ctx, record.id);
 
-  const offQueued = ctx.bus.subscribe(typeFilter('codebuild.build.queued'), () => schedule());
+  // queuedTimeoutInMinutes: a build still QUEUED at its deadline ends TIMED_OUT without running.
+  const watching = new AbortController();
+  const watchQueue = (id: string): void => {
+    const record = loadBuild(ctx, id);
+    if (record === undefined || record.currentPhase !== 'QUEUED') return;
+    const wait = record.startTime + record.queuedTimeoutInMinutes * 60_000 - ctx.clock.now();
+    ctx.clock.sleep(Math.max(0, wait), watching.signal).then(
+      () => {
+        if (!running.has(id)) timeOutQueued(ctx, id);
+      },
+      () => undefined,
+    );
+  };
+  for (const record of openBuilds(ctx)) watchQueue(record.id);
+
+  const offQueued = ctx.bus.subscribe(typeFilter('codebuild.build.queued'), (event) => {
+    watchQueue(String(event.detail['id']));
+    schedule();
+  });
   const offStop = ctx.bus.subscribe(typeFilter('codebuild.build.stop-requested'), (event) => {
     const id = String(event.detail['id']);
     running.get(id)?.run.interrupt('STOPPED');
@@ -53,6 +85,7 @@ export function startBuildRunner(ctx: EngineContext, options: BuildRunnerOptions
     },
     async stop() {
       stopping = true;
+      watching.abort(new Error('build runner stopped'));
       offQueued();
       offStop();
       // A daemon stopping mid-build stops its builds: they are recorded as STOPPED, not left open.
