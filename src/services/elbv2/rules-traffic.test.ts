@@ -9,6 +9,7 @@ import {
   CreateTargetGroupCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
   ModifyRuleCommand,
   ModifyTargetGroupAttributesCommand,
   RegisterTargetsCommand,
@@ -142,4 +143,21 @@ test('target-group stickiness (stickiness.enabled, lb_cookie) keeps a client on 
   assert.match(cookie, /Max-Age=120/);
   const value = cookie.split(';')[0] ?? '';
   for (let i = 0; i < 6; i++) assert.equal((await getWith(port, '/', { cookie: value })).body, first.body);
+});
+
+test('ModifyListener with a new Port moves the listener: the new port serves, the old one is closed', async () => {
+  const app = await group('move-app');
+  const lbArn = (await elb.send(new CreateLoadBalancerCommand({ Name: 'move' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+  const oldPort = await freePort();
+  let seq = lastSeq(t.daemon.bus);
+  const listenerArn = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: oldPort, DefaultActions: [{ Type: 'forward', TargetGroupArn: app.arn }] })))
+    .Listeners?.[0]?.ListenerArn ?? '';
+  await eventAfter(t.daemon.bus, seq, applied(listenerArn));
+  assert.equal((await get(oldPort)).body, 'move-app');
+  const newPort = await freePort();
+  seq = lastSeq(t.daemon.bus);
+  await elb.send(new ModifyListenerCommand({ ListenerArn: listenerArn, Port: newPort }));
+  await eventAfter(t.daemon.bus, seq, applied(listenerArn));
+  assert.deepEqual(await get(newPort), { status: 200, body: 'move-app' });
+  assert.deepEqual(await get(oldPort), { status: 0, body: 'ECONNREFUSED' });
 });
