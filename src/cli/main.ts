@@ -8,6 +8,9 @@ import { credentialsCreate } from './credentials.ts';
 import { events } from './events.ts';
 import { down, status } from './status.ts';
 import { up, type UpOptions } from './up.ts';
+import { deployContinue, deployStop, deployWatch } from './deploy.ts';
+import { logsBuild, logsGroup, logsService } from './logs.ts';
+import { pipelineList, pipelineWatch } from './pipeline.ts';
 
 function port(value: string): number {
   const n = Number(value);
@@ -90,7 +93,61 @@ export function program(io: Io, setCode: (code: number) => void): Command {
       setCode(await credentialsCreate(resolveEndpoint(opts), opts.user, opts.json === true, io.out));
     });
 
+  const pipeline = cli.command('pipeline').description('CodePipeline pipelines: list them, watch one live');
+  client(pipeline.command('list').description('each pipeline with its type, mode and latest execution')).action(async (opts: { dataDir?: string; endpoint?: string }) => {
+    setCode(await pipelineList(resolveEndpoint(opts), io.out));
+  });
+  client(pipeline.command('watch').description('the stages and actions now, then every change, build log line and deployment step live').argument('<name>', 'pipeline name')).action(
+    async (name: string, opts: { dataDir?: string; endpoint?: string }) => {
+      setCode(await pipelineWatch(resolveEndpoint(opts), name, io.out, interrupt()));
+    },
+  );
+
+  const deploy = cli.command('deploy').description('CodeDeploy deployments: watch one, continue, stop or roll it back');
+  client(deploy.command('watch').description('lifecycle events and traffic split, live until the deployment ends (exit 0 when it succeeds)').argument('<id>', 'deployment id (d-…)')).action(
+    async (id: string, opts: { dataDir?: string; endpoint?: string }) => {
+      setCode(await deployWatch(resolveEndpoint(opts), id, io.out, interrupt()));
+    },
+  );
+  client(deploy.command('continue').description('ContinueDeployment: end the ready wait (default) or the termination wait').argument('<id>', 'deployment id'))
+    .option('--wait-type <type>', 'READY_WAIT or TERMINATION_WAIT', 'READY_WAIT')
+    .action(async (id: string, opts: { dataDir?: string; endpoint?: string; waitType: string }) => {
+      setCode(await deployContinue(resolveEndpoint(opts), id, opts.waitType, io.out));
+    });
+  client(deploy.command('stop').description('StopDeployment without rollback').argument('<id>', 'deployment id')).action(async (id: string, opts: { dataDir?: string; endpoint?: string }) => {
+    setCode(await deployStop(resolveEndpoint(opts), id, false, io.out));
+  });
+  client(deploy.command('rollback').description('StopDeployment with autoRollbackEnabled: production traffic back to the original task set').argument('<id>', 'deployment id')).action(
+    async (id: string, opts: { dataDir?: string; endpoint?: string }) => {
+      setCode(await deployStop(resolveEndpoint(opts), id, true, io.out));
+    },
+  );
+
+  const logs = cli.command('logs').description('logs as CloudWatch Logs serves them: a build, a service, or a log group');
+  client(logs.command('build').description("a build's log (/aws/codebuild/<project>)").argument('<id>', 'build id (project:uuid)'))
+    .option('-f, --follow', 'keep printing until the build ends')
+    .action(async (id: string, opts: { dataDir?: string; endpoint?: string; follow?: boolean }) => {
+      setCode(await logsBuild(resolveEndpoint(opts), id, opts.follow === true, io.out, interrupt()));
+    });
+  client(logs.command('service').description("an ECS service's container logs (awslogs driver)").argument('<cluster>', 'cluster name').argument('<service>', 'service name')).action(
+    async (cluster: string, service: string, opts: { dataDir?: string; endpoint?: string }) => {
+      setCode(await logsService(resolveEndpoint(opts), cluster, service, io.out));
+    },
+  );
+  client(logs.command('group').description('every event of a log group').argument('<name>', 'log group name'))
+    .option('--stream-prefix <prefix>', 'only streams whose name starts with this')
+    .action(async (name: string, opts: { dataDir?: string; endpoint?: string; streamPrefix?: string }) => {
+      setCode(await logsGroup(resolveEndpoint(opts), name, opts.streamPrefix, io.out));
+    });
+
   return cli;
+}
+
+/** Aborts on Ctrl-C, so watching commands end quietly with status 0. */
+function interrupt(): AbortSignal {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort(new Error('interrupted')));
+  return controller.signal;
 }
 
 export async function main(argv: string[], io: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) }): Promise<number> {

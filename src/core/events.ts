@@ -22,6 +22,8 @@ export interface EventSink {
   append(event: { type: string; resource: string; time: number; detail: Readonly<Record<string, unknown>> }): number;
   /** Events after `seq`, oldest first, at most `limit`. */
   since(seq: number, limit: number): SlipwayEvent[];
+  /** The position of the newest persisted event (0 when there is none). */
+  lastSeq(): number;
   /** Runs `fn` once the current transaction commits, at once when there is none; drops it on rollback. */
   afterCommit(fn: () => void): void;
 }
@@ -60,6 +62,11 @@ export class EventBus {
     const entry = { filter, handler };
     this.#subscribers.add(entry);
     return () => this.#subscribers.delete(entry);
+  }
+
+  /** The position of the newest persisted event: `since` from here returns only what comes next. */
+  lastSeq(): number {
+    return this.#sink.lastSeq();
   }
 
   /** Persisted events after `seq`. */
@@ -113,6 +120,10 @@ export class MemoryEventSink implements EventSink {
 
   since(seq: number, limit: number): SlipwayEvent[] {
     return this.events.filter((e) => e.seq > seq).slice(0, limit);
+  }
+
+  lastSeq(): number {
+    return this.events.length;
   }
 
   afterCommit(fn: () => void): void {

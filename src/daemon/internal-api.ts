@@ -29,7 +29,9 @@ export function internalApi(deps: InternalApiDeps): Mount {
           return;
         case 'GET /_slipway/events': {
           const lastEventId = req.headers['last-event-id'];
-          const since = Number(url.searchParams.get('since') ?? (typeof lastEventId === 'string' ? lastEventId : 0));
+          // `since=now`: only events from this moment on (watchers that first read the current state over the API).
+          const given = url.searchParams.get('since');
+          const since = given === 'now' ? deps.bus.lastSeq() : Number(given ?? (typeof lastEventId === 'string' ? lastEventId : 0));
           const types = url.searchParams.getAll('type');
           const filter = types.length === 0 ? () => true : typeFilter(...types);
           const follow = url.searchParams.get('follow') !== 'false';

@@ -174,6 +174,11 @@ export class Store implements EventSink {
     );
   }
 
+  lastSeq(): number {
+    const row = this.get('SELECT max(seq) AS seq FROM events');
+    return typeof row?.['seq'] === 'number' ? row['seq'] : 0;
+  }
+
   afterCommit(fn: () => void): void {
     if (this.#depth > 0) this.#afterCommit.push(fn);
     else fn();
