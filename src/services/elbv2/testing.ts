@@ -30,6 +30,8 @@ export interface TestTarget {
   readonly hits: number;
   /** Status the target answers with from now on (health checks included). */
   setStatus(status: number): void;
+  /** Holds the next request (not a health check) until released: `arrived` resolves when it is in. */
+  holdNext(): { arrived: Promise<void>; release: () => void };
   close(): Promise<void>;
 }
 
@@ -37,11 +39,25 @@ export interface TestTarget {
 export async function startTarget(name: string): Promise<TestTarget> {
   let status = 200;
   let hits = 0;
+  let hold: { arrived: () => void; released: Promise<void> } | undefined;
   const server: Server = createServer((req, res) => {
-    if (req.headers['user-agent'] !== 'ELB-HealthChecker/2.0') hits++;
+    const answer = (): void => {
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(name);
+    };
     req.resume();
-    res.writeHead(status, { 'content-type': 'text/plain' });
-    res.end(name);
+    if (req.headers['user-agent'] === 'ELB-HealthChecker/2.0') {
+      answer();
+      return;
+    }
+    hits++;
+    const held = hold;
+    hold = undefined;
+    if (held === undefined) answer();
+    else {
+      held.arrived();
+      void held.released.then(answer);
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -51,6 +67,14 @@ export async function startTarget(name: string): Promise<TestTarget> {
     },
     setStatus(s) {
       status = s;
+    },
+    holdNext() {
+      let arrived = (): void => undefined;
+      let release = (): void => undefined;
+      const arrivedP = new Promise<void>((resolve) => (arrived = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      hold = { arrived, released };
+      return { arrived: arrivedP, release };
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -178,3 +178,31 @@ test('a listener whose port is taken leaves the load balancer active_impaired wi
   await eventAfter(t.daemon.bus, freed, (e) => e.type === 'elbv2.load-balancer.state-changed' && e.resource === lbArn && e.detail['state'] === 'active');
   assert.deepEqual(await get(taken.port), { status: 200, body: 'x' });
 });
+
+test('deregistration drains: the in-flight request on the deregistered target completes, new ones go elsewhere', async () => {
+  const a = await target('drain-a');
+  const b = await target('drain-b');
+  const arn = await group('drain', [a]);
+  await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '2' }] }));
+  const lbArn = (await elb.send(new CreateLoadBalancerCommand({ Name: 'drain' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+  const port = await freePort();
+  let seq = lastSeq(t.daemon.bus);
+  await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] }));
+  await eventAfter(t.daemon.bus, seq, health(arn, a.port, 'healthy'));
+
+  const held = a.holdNext();
+  const slow = get(port);
+  await held.arrived;
+  seq = lastSeq(t.daemon.bus);
+  await elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: b.port }] }));
+  await eventAfter(t.daemon.bus, seq, health(arn, b.port, 'healthy'));
+  seq = lastSeq(t.daemon.bus);
+  await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: a.port }] }));
+  await eventAfter(t.daemon.bus, seq, health(arn, a.port, 'draining'));
+  assert.deepEqual(await tally(port, 5), { 'drain-b': 5 });
+  held.release();
+  assert.deepEqual(await slow, { status: 200, body: 'drain-a' }, 'the in-flight request finished on the draining target');
+  await eventAfter(t.daemon.bus, seq, health(arn, a.port, 'unused'));
+  const left = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+  assert.deepEqual(left.TargetHealthDescriptions?.map((d) => d.Target?.Port), [b.port]);
+});
