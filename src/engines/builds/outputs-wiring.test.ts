@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { listZip } from './outputs/index.ts';
+import { listZip, reportsForBuild } from './outputs/index.ts';
 import { createProject, runBuild, startBuildHarness, type BuildHarness } from './testing.ts';
 
 let h: BuildHarness;
@@ -70,4 +70,30 @@ test('run-as runs a phase as another user', async () => {
   const { build, output, log } = await runBuild(h, project);
   assert.equal(build.buildStatus, 'SUCCEEDED', log.join('\n'));
   assert.deepEqual(output, ['65534', '0']);
+});
+
+test('reports: JUnit XML written by a failing test run becomes a report of <project>-<group>, listed in reportArns', async () => {
+  const xml = '<testsuite name="s" tests="2" failures="1"><testcase classname="c" name="ok" time="0.1"/><testcase classname="c" name="bad" time="0.2"><failure message="boom"/></testcase></testsuite>';
+  const buildspec = [
+    'version: 0.2',
+    'phases:',
+    '  build:',
+    '    commands:',
+    `      - mkdir -p results && echo '${xml}' > results/junit.xml`,
+    '      - exit 1',
+    'reports:',
+    '  unit:',
+    '    files: [junit.xml]',
+    '    base-directory: results',
+    '',
+  ].join('\n');
+  const project = await createProject(h, buildspec);
+  const { build, log } = await runBuild(h, project);
+  assert.equal(build.buildStatus, 'FAILED');
+  assert.equal(build.reportArns?.length, 1, log.join('\n'));
+  const [report] = reportsForBuild(h.t.daemon.store, build.arn ?? '');
+  assert.equal(report?.name, `${project}-unit`);
+  assert.equal(report?.status, 'FAILED');
+  assert.equal(report?.testSummary?.total, 2);
+  assert.equal(report?.testSummary?.statusCounts.FAILED, 1);
 });

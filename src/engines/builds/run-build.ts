@@ -16,7 +16,7 @@ import { runCommandPhases, type PhaseContext, type PhaseHost } from './phases.ts
 import { containerLauncher, hostLauncher, ShellSession, type DriverLauncher, type StepResult } from './shell.ts';
 import { fetchSource, loadBuildspecText } from './source.ts';
 import { lendTools } from './tools.ts';
-import { uploadArtifacts } from './upload.ts';
+import { uploadArtifacts, uploadReports } from './upload.ts';
 
 const CONTROL_DIR = '/codebuild/slipway';
 const EMPTY_CONTEXT: PhaseContext = { statusCode: '', message: '' };
@@ -205,6 +205,7 @@ export class BuildRun implements PhaseHost {
       this.agent('Entering phase UPLOAD_ARTIFACTS');
       this.startPhase('UPLOAD_ARTIFACTS');
       try {
+        await uploadReports(this.#ctx, this.record, buildspec, this.#hostSrc, this.log);
         await uploadArtifacts(this.#ctx, this.record, buildspec, this.#hostSrc, this.log);
         await this.#cache?.save((raw) => this.#evaluate(raw), (text) => this.agent(text));
         this.endPhase('SUCCEEDED');

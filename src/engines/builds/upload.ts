@@ -3,7 +3,7 @@ import type { BuildRecord } from '../../services/codebuild/build-state.ts';
 import type { Buildspec } from '../../specs/buildspec/read.ts';
 import type { EngineContext } from '../types.ts';
 import type { BuildLog } from './build-log.ts';
-import { collectArtifacts, type ArtifactOutput } from './outputs/index.ts';
+import { collectArtifacts, collectReports, saveReports, type ArtifactOutput } from './outputs/index.ts';
 
 function shape(a: ArtifactOutput): NonNullable<BuildRecord['artifacts']> {
   const out: NonNullable<BuildRecord['artifacts']> = { location: a.location, sha256sum: a.sha256sum, md5sum: a.md5sum };
@@ -38,4 +38,24 @@ export async function uploadArtifacts(ctx: EngineContext, record: BuildRecord, b
   }
   if (collected.primary !== undefined) record.artifacts = shape(collected.primary);
   record.secondaryArtifacts = collected.secondary.map(shape);
+}
+
+/** The buildspec `reports`: test and coverage files parsed into reports of their groups, listed as the build's reportArns. */
+export async function uploadReports(ctx: EngineContext, record: BuildRecord, buildspec: Buildspec, hostSrc: string, log: BuildLog): Promise<void> {
+  if (Object.keys(buildspec.reports).length === 0) return;
+  const { reports, warnings } = await collectReports({
+    srcDir: hostSrc,
+    reports: buildspec.reports,
+    projectName: record.projectName,
+    buildArn: record.arn,
+    account: ctx.config,
+    now: () => ctx.clock.now(),
+  });
+  for (const w of warnings) log.agent(w);
+  for (const r of reports) {
+    for (const w of r.warnings) log.agent(w);
+    log.agent(`Report ${r.reportGroupName}: ${r.files.length} file(s), status ${r.report.status}`);
+  }
+  saveReports(ctx.store, reports, ctx.bus);
+  record.reportArns = reports.map((r) => r.report.arn);
 }
