@@ -24,13 +24,14 @@ test('UPLOAD_ARTIFACTS zips the buildspec artifacts (also after a failed BUILD) 
     'artifacts:',
     '  base-directory: out',
     "  files: ['**/*']",
+    '  name: app-$CODEBUILD_BUILD_NUMBER-$(echo evaluated)',
     '',
   ].join('\n');
-  const project = await createProject(h, buildspec, { artifacts: { type: 'S3', location: 'bucket', name: 'app' } });
+  const project = await createProject(h, buildspec, { artifacts: { type: 'S3', location: 'bucket', name: 'app', overrideArtifactName: true } });
   const { build, log } = await runBuild(h, project);
   assert.equal(build.buildStatus, 'FAILED');
   assert.equal(build.phases?.find((p) => p.phaseType === 'UPLOAD_ARTIFACTS')?.phaseStatus, 'SUCCEEDED', log.join('\n'));
-  assert.ok((build.artifacts?.location ?? '').length > 0);
+  assert.match(build.artifacts?.location ?? '', /app-1-evaluated/);
   assert.match(build.artifacts?.sha256sum ?? '', /^[0-9a-f]{64}$/);
   const digest = `sha256:${build.artifacts?.sha256sum ?? ''}`;
   const entries = await listZip(h.t.daemon.blobs, digest);

@@ -206,7 +206,7 @@ export class BuildRun implements PhaseHost {
       this.startPhase('UPLOAD_ARTIFACTS');
       try {
         await uploadReports(this.#ctx, this.record, buildspec, this.#hostSrc, this.log);
-        await uploadArtifacts(this.#ctx, this.record, buildspec, this.#hostSrc, this.log);
+        await uploadArtifacts(this.#ctx, this.record, buildspec, this.#hostSrc, this.log, (raw) => this.#evaluate(raw));
         await this.#cache?.save((raw) => this.#evaluate(raw), (text) => this.agent(text));
         this.endPhase('SUCCEEDED');
       } catch (err) {

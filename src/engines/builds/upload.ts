@@ -12,7 +12,7 @@ function shape(a: ArtifactOutput): NonNullable<BuildRecord['artifacts']> {
 }
 
 /** Records the zips on `record`; a buildspec without `artifacts` (or a NO_ARTIFACTS project) uploads nothing. */
-export async function uploadArtifacts(ctx: EngineContext, record: BuildRecord, buildspec: Buildspec, hostSrc: string, log: BuildLog): Promise<void> {
+export async function uploadArtifacts(ctx: EngineContext, record: BuildRecord, buildspec: Buildspec, hostSrc: string, log: BuildLog, evaluate: (raw: string) => Promise<string>): Promise<void> {
   const definition = record.artifactsDefinition;
   const secondaryIds = record.secondaryArtifactsDefinition.map((a) => a.artifactIdentifier ?? '').filter((id) => id !== '');
   const primary = definition !== undefined && definition.type !== 'NO_ARTIFACTS' && definition.type !== 'CODEPIPELINE' ? true : definition?.type === 'CODEPIPELINE';
@@ -27,6 +27,8 @@ export async function uploadArtifacts(ctx: EngineContext, record: BuildRecord, b
     projectName: record.projectName,
     buildId: record.id,
     primary,
+    // `name: build-$(date +%F)` is evaluated by the build's shell, as AWS does.
+    evaluateName: evaluate,
     ...(definition?.name === undefined ? {} : { primaryName: definition.name }),
     ...(definition?.overrideArtifactName === undefined ? {} : { overrideArtifactName: definition.overrideArtifactName }),
     ...(secondaryIds.length === 0 ? {} : { secondaryIdentifiers: secondaryIds }),
