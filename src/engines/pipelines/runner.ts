@@ -1,6 +1,6 @@
 // The pipeline runner: reacts to CodePipeline events, runs the scheduler, and drives action providers (resuming them after a restart).
 import { typeFilter } from '../../core/events.ts';
-import { findActionRun, PIPELINE_CHANGED, type ActionRun } from '../../services/codepipeline/state.ts';
+import { findActionRun, PIPELINE_CHANGED, toActionRun, type ActionRun } from '../../services/codepipeline/state.ts';
 import { str } from '../../store/db.ts';
 import type { EngineContext } from '../types.ts';
 import { ArtifactStore } from './artifacts.ts';
@@ -168,6 +168,13 @@ export class PipelineRunner {
     const e = ctx.store.get('SELECT source_revisions FROM codepipeline_executions WHERE id = ?', run.executionId);
     const overrides = JSON.parse(e === undefined ? '[]' : str(e, 'source_revisions')) as Array<{ actionName: string; revisionType: string; revisionValue: string }>;
     const override = run.stageIndex === 0 ? overrides.find((o) => o.actionName === run.actionName) : undefined;
+    // Each source artifact's revision, from the source actions that produced it (CodeBuild's resolved source version).
+    const revisions = new Map<string, string>();
+    for (const row of ctx.store.all("SELECT * FROM codepipeline_action_runs WHERE execution_id = ? AND stage_index = 0 AND status = 'Succeeded'", run.executionId)) {
+      const source = toActionRun(row);
+      const id = source.output?.revision?.revisionId;
+      if (id !== undefined) for (const a of source.input.outputArtifacts) revisions.set(a.name, id);
+    }
     return {
       actionExecutionId: run.id,
       pipelineName: run.pipeline,
@@ -178,6 +185,7 @@ export class PipelineRunner {
       configuration: run.input.resolvedConfiguration,
       inputArtifacts: run.input.inputArtifacts.map(({ name }) => ({
         name,
+        ...(revisions.has(name) ? { revisionId: revisions.get(name) } : {}),
         read: async () => {
           const row = ctx.store.get('SELECT digest FROM codepipeline_artifacts WHERE execution_id = ? AND name = ?', run.executionId, name);
           if (row === undefined) throw new ActionFailure(`Input artifact ${name} was not found in execution ${run.executionId}`);

@@ -5,6 +5,8 @@ import type { EngineContext } from '../types.ts';
 
 export interface InputArtifact {
   readonly name: string;
+  /** The source revision (e.g. the commit id) when a source action of this execution produced the artifact. */
+  readonly revisionId?: string;
   /** The artifact's zip, decrypted. */
   read(): Promise<Buffer>;
 }

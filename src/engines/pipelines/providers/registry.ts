@@ -3,6 +3,7 @@ import { SlipwayError } from '../../../core/errors.ts';
 import { keyOf } from '../../../specs/pipeline/action-types.ts';
 import type { EngineContext } from '../../types.ts';
 import type { ActionProvider } from '../types.ts';
+import { codebuildAction } from './codebuild.ts';
 import { codecommitSource } from './codecommit-source.ts';
 import { codedeployToEcs } from './codedeploy-ecs.ts';
 import { ecrSource } from './ecr-source.ts';
@@ -37,5 +38,5 @@ export interface DefaultProviderOptions {
 export function defaultProviders(ctx: EngineContext, options: DefaultProviderOptions = {}): ActionProvider[] {
   const env = Number(process.env['SLIPWAY_APPROVAL_TIMEOUT_MINUTES']);
   const approvalTimeout = options.approvalTimeoutMinutes ?? (Number.isFinite(env) && env > 0 ? env : undefined);
-  return [codecommitSource(ctx), ecrSource(ctx), codedeployToEcs(ctx), manualApproval(ctx, approvalTimeout === undefined ? {} : { timeoutMinutes: approvalTimeout })];
+  return [codecommitSource(ctx), ecrSource(ctx), codebuildAction(ctx, 'Build'), codebuildAction(ctx, 'Test'), codedeployToEcs(ctx), manualApproval(ctx, approvalTimeout === undefined ? {} : { timeoutMinutes: approvalTimeout })];
 }
