@@ -300,11 +300,11 @@ class LoadBalancerEngine {
   }
 
   /** Adds each group's traffic since the last flush to its minute in the store, for CloudWatch. */
-  flushMetrics(): void {
-    for (const [arn, live] of this.#groups) this.#flushGroup(arn, live);
+  flushMetrics(time = this.#ctx.clock.now()): void {
+    for (const [arn, live] of this.#groups) this.#flushGroup(arn, live, time);
   }
 
-  #flushGroup(arn: string, live: LiveGroup): void {
+  #flushGroup(arn: string, live: LiveGroup, time = this.#ctx.clock.now()): void {
     const now = live.group.metrics();
     const last = live.last;
     const delta = {
@@ -321,20 +321,23 @@ class LoadBalancerEngine {
     if (delta.RequestCount === 0 && delta.HTTPCode_ELB_5XX_Count === 0) return;
     try {
       // The group may have been deleted meanwhile: its rows went with it, and so do these counts.
-      if (this.#ctx.store.get('SELECT 1 FROM elbv2_target_groups WHERE arn = ?', arn) !== undefined) addTargetGroupMetrics(this.#ctx, arn, this.#ctx.clock.now(), delta);
+      if (this.#ctx.store.get('SELECT 1 FROM elbv2_target_groups WHERE arn = ?', arn) !== undefined) addTargetGroupMetrics(this.#ctx, arn, time, delta);
     } catch (error) {
       this.#ctx.log.warn({ err: error, targetGroup: arn }, 'could not store target group metrics');
     }
   }
 
+  /** Flushes at each minute boundary of the injected clock, into the minute that just ended (as CloudWatch bins). */
   async metricsLoop(): Promise<void> {
     for (;;) {
+      const now = this.#ctx.clock.now();
+      const boundary = Math.floor(now / METRICS_FLUSH_MS) * METRICS_FLUSH_MS + METRICS_FLUSH_MS;
       try {
-        await this.#ctx.clock.sleep(METRICS_FLUSH_MS, this.#stopped.signal);
+        await this.#ctx.clock.sleep(boundary - now, this.#stopped.signal);
       } catch {
         return;
       }
-      this.flushMetrics();
+      this.flushMetrics(boundary - 1);
     }
   }
 

@@ -1,0 +1,44 @@
+// Target group metrics reach the store every minute of the injected clock, named as AWS/ApplicationELB's.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ManualClock } from '../../core/clock.ts';
+import { startTestDaemon } from '../../../test/helpers/daemon.ts';
+import { ROUTING_APPLIED_EVENT } from './listeners.ts';
+import { readTargetGroupMetrics } from './metrics.ts';
+import { eventAfter, freePort, get, lastSeq, startTarget } from './testing.ts';
+
+test('each minute the engine adds RequestCount, target status classes and TargetResponseTime to the store', async () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+  const t = await startTestDaemon({ clock });
+  const elb = new ElasticLoadBalancingV2Client(t.sdk);
+  const app = await startTarget('metrics-app');
+  try {
+    const arn = (await elb.send(new CreateTargetGroupCommand({ Name: 'metrics', Protocol: 'HTTP', Port: 80, VpcId: 'vpc-1', TargetType: 'ip' }))).TargetGroups?.[0]?.TargetGroupArn ?? '';
+    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: app.port }] }));
+    const lbArn = (await elb.send(new CreateLoadBalancerCommand({ Name: 'metrics' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+    const port = await freePort();
+    const seq = lastSeq(t.daemon.bus);
+    const listenerArn = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] })))
+      .Listeners?.[0]?.ListenerArn;
+    await eventAfter(t.daemon.bus, seq, (e) => e.type === ROUTING_APPLIED_EVENT && e.resource === listenerArn);
+    for (let i = 0; i < 3; i++) assert.equal((await get(port)).status, 200);
+    app.setStatus(503);
+    for (let i = 0; i < 2; i++) assert.equal((await get(port)).status, 503);
+    assert.deepEqual(readTargetGroupMetrics(t.daemon, { targetGroupArn: arn, start: 0, end: Number.MAX_SAFE_INTEGER }), [], 'nothing before the first minute ends');
+
+    await clock.advance(60_000);
+    const [minute, ...rest] = readTargetGroupMetrics(t.daemon, { targetGroupArn: arn, start: 0, end: Number.MAX_SAFE_INTEGER });
+    assert.deepEqual(rest, []);
+    assert.equal(minute?.timestamp, Date.UTC(2026, 0, 1, 12, 0, 0), 'counted in the minute the requests were served');
+    assert.equal(minute?.RequestCount, 5);
+    assert.equal(minute?.HTTPCode_Target_2XX_Count, 3);
+    assert.equal(minute?.HTTPCode_Target_5XX_Count, 2);
+    assert.equal(minute?.TargetResponseTimeCount, 5);
+    assert.ok((minute?.TargetResponseTimeSum ?? 0) > 0);
+  } finally {
+    elb.destroy();
+    await t.stop();
+    await app.close();
+  }
+});
