@@ -1,9 +1,10 @@
 // The build runner engine: runs QUEUED builds (up to a machine-wide limit at once), honours StopBuild, and settles builds a crash left open.
 import { typeFilter } from '../../core/events.ts';
-import { loadBuild, openBuilds, updateBuild } from '../../services/codebuild/build-state.ts';
+import { loadBuild, openBuilds } from '../../services/codebuild/build-state.ts';
 import type { Engine, EngineContext } from '../types.ts';
 import { CACHE_MIGRATIONS } from './outputs/index.ts';
-import { BuildRun, finishInterrupted } from './run-build.ts';
+import { BuildRun } from './run-build.ts';
+import { finishInterrupted, removeLeftovers, timeOutQueued } from './settle.ts';
 
 export { BUILD_LOG_EVENT } from './build-log.ts';
 export { BuildRun } from './run-build.ts';
@@ -11,20 +12,6 @@ export { BuildRun } from './run-build.ts';
 export interface BuildRunnerOptions {
   /** Builds running at once on this machine; later ones wait QUEUED. */
   readonly maxConcurrent?: number;
-}
-
-function timeOutQueued(ctx: EngineContext, id: string): void {
-  const current = loadBuild(ctx, id);
-  if (current === undefined || current.currentPhase !== 'QUEUED' || current.buildComplete) return;
-  updateBuild(ctx, id, 'completed', (r) => {
-    if (r.currentPhase !== 'QUEUED' || r.buildComplete) return;
-    const now = ctx.clock.now();
-    const queued = r.phases.find((p) => p.phaseType === 'QUEUED' && p.endTime === undefined);
-    const context = { statusCode: 'BUILD_TIMED_OUT', message: `Build was queued for more than ${r.queuedTimeoutInMinutes} minutes (queuedTimeoutInMinutes)` };
-    if (queued !== undefined) Object.assign(queued, { phaseStatus: 'TIMED_OUT', endTime: now, contexts: [context] });
-    r.phases.push({ phaseType: 'COMPLETED', startTime: now });
-    Object.assign(r, { currentPhase: 'COMPLETED', buildStatus: 'TIMED_OUT', buildComplete: true, endTime: now });
-  });
 }
 
 export function startBuildRunner(ctx: EngineContext, options: BuildRunnerOptions = {}): Engine {
@@ -52,6 +39,7 @@ export function startBuildRunner(ctx: EngineContext, options: BuildRunnerOptions
 
   // Start-up: builds a crash left running cannot be resumed; queued ones run.
   for (const record of openBuilds(ctx)) if (record.currentPhase !== 'QUEUED') finishInterrupted(ctx, record.id);
+  void removeLeftovers(ctx, (arn) => [...running.values()].some((r) => r.run.record.arn === arn));
 
   // queuedTimeoutInMinutes: a build still QUEUED at its deadline ends TIMED_OUT without running.
   const watching = new AbortController();

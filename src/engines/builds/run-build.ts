@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { arn } from '../../core/ids.ts';
-import { HOST_IMAGE, loadBuild, updateBuild, type BuildRecord, type BuildStatus, type PhaseType } from '../../services/codebuild/build-state.ts';
+import { HOST_IMAGE, updateBuild, type BuildRecord, type BuildStatus, type PhaseType } from '../../services/codebuild/build-state.ts';
 import { LABELS, type ContainerRuntime, type Mount } from '../../runtime/types.ts';
 import { readBuildspec, type Buildspec, type Phase } from '../../specs/buildspec/read.ts';
 import type { EngineContext } from '../types.ts';
@@ -11,6 +11,7 @@ import { checkBasicAuth, registryHost } from '../../services/ecr/auth.ts';
 import { BuildLog } from './build-log.ts';
 import { BuildCache } from './cache.ts';
 import { startEngineProxy } from './engine-proxy.ts';
+import { ownerOf } from './settle.ts';
 import { buildVariables, builtInVariables, exportableNames } from './env.ts';
 import { runCommandPhases, type PhaseContext, type PhaseHost } from './phases.ts';
 import { containerLauncher, hostLauncher, ShellSession, type DriverLauncher, type StepResult } from './shell.ts';
@@ -289,7 +290,7 @@ export class BuildRun implements PhaseHost {
       network: 'host',
       privileged: this.record.environment.privilegedMode === true,
       workingDir: this.#srcDir,
-      labels: { [LABELS.role]: 'build', [LABELS.resource]: this.record.arn },
+      labels: { [LABELS.owner]: ownerOf(this.#ctx), [LABELS.role]: 'build', [LABELS.resource]: this.record.arn },
     });
     this.#containerId = id;
     await runtime.start(id);
@@ -387,19 +388,4 @@ export class BuildRun implements PhaseHost {
     await this.#proxy?.close();
     await rm(this.#workspace, { recursive: true, force: true }).catch(() => undefined);
   }
-}
-
-/** A build left IN_PROGRESS by a crash: its open phase and the build end as FAULT with the reason, nothing reruns. */
-export function finishInterrupted(ctx: EngineContext, id: string): void {
-  const record = loadBuild(ctx, id);
-  if (record === undefined || record.buildComplete) return;
-  updateBuild(ctx, id, 'completed', (r) => {
-    const now = ctx.clock.now();
-    const open = r.phases.at(-1);
-    const context = { statusCode: 'BUILD_INTERRUPTED', message: 'Slipway stopped while this build was running; a build cannot be resumed after a restart' };
-    if (open !== undefined && open.endTime === undefined) Object.assign(open, { phaseStatus: 'FAULT', endTime: now, contexts: [context] });
-    r.phases.push({ phaseType: 'FINALIZING', phaseStatus: 'SUCCEEDED', startTime: now, endTime: now, contexts: [EMPTY_CONTEXT] });
-    r.phases.push({ phaseType: 'COMPLETED', startTime: now });
-    Object.assign(r, { currentPhase: 'COMPLETED', buildStatus: 'FAULT', buildComplete: true, endTime: now });
-  });
 }
