@@ -193,6 +193,17 @@ export function runRuntimeConformance(name: string, create: () => Promise<Contai
       await runtime.stop(id); // stopping a stopped container is not an error
     });
 
+    test('an aborted wait ends without touching the container', async () => {
+      const id = await run(programs.cooperative);
+      const controller = new AbortController();
+      const waiting = runtime.wait(id, { signal: controller.signal });
+      controller.abort();
+      await assert.rejects(waiting);
+      assert.equal((await runtime.inspect(id)).running, true);
+      await runtime.stop(id, { timeoutSeconds: 2 });
+      assert.equal((await runtime.wait(id)).exitCode, (await runtime.inspect(id)).exitCode);
+    });
+
     test('stop kills a process that ignores SIGTERM after the timeout', async () => {
       const id = await run(programs.ignoresSigterm);
       await logsUntil(runtime, id, (c) => text(c, 'stdout').includes('ready'));

@@ -139,8 +139,8 @@ export interface ContainerRuntime {
   remove(id: string, options?: { force?: boolean }): Promise<void>;
   /** Throws SlipwayError `ContainerNotFound` when absent. */
   inspect(id: string): Promise<ContainerInfo>;
-  /** Resolves with the exit code when the container stops. */
-  wait(id: string): Promise<{ exitCode: number }>;
+  /** Resolves with the exit code when the container stops; an aborted signal ends the wait (the container runs on). */
+  wait(id: string, options?: { signal?: AbortSignal }): Promise<{ exitCode: number }>;
   logs(id: string, options?: LogOptions): AsyncIterable<LogChunk>;
   exec(id: string, options: ExecOptions): Promise<ExecResult>;
   /** Containers carrying every given label (key → value). */

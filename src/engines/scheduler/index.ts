@@ -119,7 +119,11 @@ export function startScheduler(engine: EngineContext, options: SchedulerOptions 
   }
 
   function track(what: string, p: Promise<void>): void {
-    p.catch((error: unknown) => ctx.log.error({ what, error: String(error) }, 'scheduler step failed'));
+    p.catch((error: unknown) => {
+      // After stop(), a flow in progress ends at its next write: the next start adopts where it stopped.
+      if (stopper.signal.aborted) ctx.log.debug({ what, error: String(error) }, 'scheduler step ended by stop');
+      else ctx.log.error({ what, error: String(error) }, 'scheduler step failed');
+    });
   }
 
   /** Stops what cannot run: no container runtime means a task goes STOPPED with the reason, as AWS reports capacity errors. */
@@ -219,7 +223,17 @@ export function startScheduler(engine: EngineContext, options: SchedulerOptions 
       ctx.log.warn({ error: runtimeError }, 'scheduler has no container runtime: tasks stop as they are asked to run');
     }
     if (stopper.signal.aborted) return;
-    if (runtime !== undefined) await adopt(runtime);
+    // Listing can race with containers removed meanwhile (the engine answers 500 for one it just lost): retry.
+    for (let attempt = 1; runtime !== undefined && !stopper.signal.aborted; attempt++) {
+      try {
+        await adopt(runtime);
+        break;
+      } catch (error) {
+        ctx.log.warn({ attempt, error: String(error) }, 'adopting task containers failed; retrying');
+        if (attempt >= 5) break;
+        await ctx.clock.sleep(500 * attempt, stopper.signal).catch(() => undefined);
+      }
+    }
     kick();
   })();
 

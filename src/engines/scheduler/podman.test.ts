@@ -72,12 +72,15 @@ before(async () => {
 
 after(async () => {
   ecs.destroy();
-  for (const c of await runtime.list({ 'dev.slipway.role': 'ecs-task' })) {
-    if (c.image === image || c.image.endsWith(image)) await runtime.remove(c.id, { force: true });
+  try {
+    // The tests scale their services to 0, so the scheduler has removed its containers; this catches a failed test's.
+    const mine = await runtime.list({ 'dev.slipway.owner': t.daemon.instanceId, 'dev.slipway.role': 'ecs-task' }).catch(() => []);
+    for (const c of mine) await runtime.remove(c.id, { force: true }).catch(() => undefined);
+    await runtime.removeImage(image).catch(() => undefined);
+  } finally {
+    await t.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
-  await runtime.removeImage(image).catch(() => undefined);
-  await t.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** Re-checks after every event on the daemon's bus until `check` returns a value. */

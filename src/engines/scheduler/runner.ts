@@ -51,6 +51,8 @@ export class TaskRunner {
   #waiters: Array<() => void> = [];
   /** Whether the loopback address could not be bound and ports went to ephemeral ports on 127.0.0.1. */
   #fallback = false;
+  /** Set when the engine stops: the flow in progress ends at its next write, and the next start adopts the task. */
+  #detached = false;
   /** A container create/start in flight: stop waits for it, so a container started meanwhile is not left running. */
   #inflight: Promise<unknown> | undefined;
 
@@ -89,6 +91,7 @@ export class TaskRunner {
   }
 
   #save(update: { lastStatus?: TaskStatus; address?: string; startedAt?: number; stoppedAt?: number } = {}): TaskRecord | undefined {
+    if (this.#detached) throw new Error(`scheduler stopped: task ${this.arn} is left as it is for the next start to adopt`);
     const t = updateTask(this.#r.ctx, this.arn, { ...update, containers: this.#containers, healthStatus: this.#taskHealth() });
     this.#changed();
     return t;
@@ -280,6 +283,7 @@ export class TaskRunner {
         startedAt,
         signal,
         onChange: (status) => {
+          if (this.#detached) return;
           const current = this.#container(name);
           if (current === undefined || current.lastStatus === 'STOPPED') return;
           current.healthStatus = status;
@@ -292,7 +296,7 @@ export class TaskRunner {
       this.#exited(name, info?.exitCode ?? -1);
       return;
     }
-    runtime.wait(id).then(
+    runtime.wait(id, { signal }).then(
       ({ exitCode }) => {
         if (!signal.aborted || this.#stopping !== undefined) this.#exited(name, exitCode);
       },
@@ -303,6 +307,7 @@ export class TaskRunner {
   }
 
   #exited(name: string, exitCode: number): void {
+    if (this.#detached) return;
     const c = this.#container(name);
     if (c === undefined || c.lastStatus === 'STOPPED') {
       this.#changed();
@@ -314,7 +319,9 @@ export class TaskRunner {
     const t = this.#save();
     if (this.#stopping !== undefined) return;
     if (c.essential) {
-      void this.fail(`Essential container in task exited`, 'EssentialContainerExited');
+      this.fail('Essential container in task exited', 'EssentialContainerExited').catch((error: unknown) =>
+        this.#r.ctx.log.debug({ task: this.arn, error: message(error) }, 'stop after an essential exit ended early'),
+      );
     } else if (t !== undefined) {
       this.#r.hooks.onChange(t);
     }
@@ -408,6 +415,7 @@ export class TaskRunner {
 
   /** Ends watchers without touching containers: the daemon is stopping and the next start adopts them. */
   detach(): void {
+    this.#detached = true;
     this.#watch.abort();
     this.#changed();
   }

@@ -125,9 +125,9 @@ export class DockerApiRuntime implements ContainerRuntime {
     }
   }
 
-  async wait(id: string): Promise<{ exitCode: number }> {
+  async wait(id: string, options: { signal?: AbortSignal } = {}): Promise<{ exitCode: number }> {
     try {
-      const result = (await this.#container(id).wait()) as { StatusCode: number };
+      const result = (await this.#container(id).wait(options.signal === undefined ? {} : { abortSignal: options.signal })) as { StatusCode: number };
       return { exitCode: result.StatusCode };
     } catch (err) {
       throw toSlipwayError(err, `wait for container ${id}`, { 404: 'ContainerNotFound' });

@@ -1,6 +1,6 @@
 // An in-memory ContainerRuntime for fast unit tests of engines; containers behave as their FAKE_* env says.
 import { createHash, randomBytes } from 'node:crypto';
-import { systemClock, type Clock } from '../../core/clock.ts';
+import { abortReason, systemClock, type Clock } from '../../core/clock.ts';
 import { SlipwayError } from '../../core/errors.ts';
 import type {
   BuildImageOptions,
@@ -133,8 +133,25 @@ export class FakeRuntime implements ContainerRuntime {
     return this.#get(id, 'inspect').info();
   }
 
-  async wait(id: string): Promise<{ exitCode: number }> {
-    return { exitCode: await this.#get(id, 'wait for').wait() };
+  async wait(id: string, options: { signal?: AbortSignal } = {}): Promise<{ exitCode: number }> {
+    const container = this.#get(id, 'wait for');
+    const { signal } = options;
+    if (signal === undefined) return { exitCode: await container.wait() };
+    if (signal.aborted) throw abortReason(signal);
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(abortReason(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      container.wait().then(
+        (exitCode) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve({ exitCode });
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
   }
 
   logs(id: string, options?: LogOptions): AsyncIterable<LogChunk> {
