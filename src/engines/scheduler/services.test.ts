@@ -140,3 +140,25 @@ test('task sets run ceil(desiredCount × scale%) tasks and scale with UpdateTask
     await h.stop();
   }
 });
+
+test('ELB-unhealthy tasks are replaced only after healthCheckGracePeriodSeconds', async () => {
+  const h = await startSchedulerHarness();
+  try {
+    h.targets.initialState = 'unhealthy';
+    const td = h.register('grace', [{ name: 'app', image: 'g:1', portMappings: [{ containerPort: 8080 }] }]);
+    createService(
+      { serviceName: 'grace', taskDefinition: td, desiredCount: 1, networkConfiguration: NET, healthCheckGracePeriodSeconds: 60, loadBalancers: [{ targetGroupArn: TG, containerName: 'app', containerPort: 8080 }] },
+      h.op,
+    );
+    const arn = findService(h.ctx, 'default', 'grace')?.arn ?? '';
+    await h.until('RUNNING', () => h.live(arn).some((t) => t.lastStatus === 'RUNNING'));
+    const [task] = h.live(arn);
+    const started = h.clock.now();
+    await h.until('stopped after the grace period', () => h.task(task?.arn ?? '').desiredStatus === 'STOPPED', 5000);
+    assert.ok(h.clock.now() - started >= 60_000, `stopped ${h.clock.now() - started} ms after start, expected at least the 60 s grace period`);
+    assert.equal(h.task(task?.arn ?? '').stoppedReason, `Task failed ELB health checks in (target-group ${TG})`);
+    assert.ok(events(h, 'grace').includes(`(service grace) (task ${task?.id ?? ''}) failed ELB health checks in (target-group ${TG}).`));
+  } finally {
+    await h.stop();
+  }
+});
