@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { typeFilter } from '../../core/events.ts';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
+import { awsCliAvailable, awsCliJson } from '../../../test/helpers/aws-cli.ts';
 import { callJson } from '../../../test/helpers/daemon.ts';
 import { completion, createProject, getBuild, runBuild, startBuildHarness, type BuildHarness } from '../../engines/builds/testing.ts';
 
@@ -109,4 +110,23 @@ test('concurrentBuildLimit: a StartBuild beyond the limit is AccountLimitExceede
   await assert.rejects(h.codebuild.send(new StartBuildCommand({ projectName: project })), (err: Error) => err.name === 'AccountLimitExceededException' && /concurrentBuildLimit/.test(err.message));
   await h.codebuild.send(new StopBuildCommand({ id }));
   await done;
+});
+
+test('the AWS CLI starts a build with overrides and reads it back', async (ctx) => {
+  if (!(await awsCliAvailable())) {
+    ctx.skip('aws CLI not installed');
+    return;
+  }
+  const project = await createProject(h, 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "v=$V"\n');
+  const ref: { id?: string | undefined } = {};
+  const done = completion(h, () => ref.id);
+  const started = await awsCliJson(h.t.endpoint, ['codebuild', 'start-build', '--project-name', project, '--environment-variables-override', 'name=V,value=cli,type=PLAINTEXT']);
+  ref.id = (started['build'] as { id: string }).id;
+  await done;
+  const got = await awsCliJson(h.t.endpoint, ['codebuild', 'batch-get-builds', '--ids', ref.id]);
+  const build = (got['builds'] as { buildStatus: string; environment: { environmentVariables: { name: string; value: string }[] } }[])[0];
+  assert.equal(build?.buildStatus, 'SUCCEEDED');
+  assert.deepEqual(build?.environment.environmentVariables, [{ name: 'V', value: 'cli', type: 'PLAINTEXT' }]);
+  const listed = await awsCliJson(h.t.endpoint, ['codebuild', 'list-builds-for-project', '--project-name', project]);
+  assert.deepEqual(listed['ids'], [ref.id]);
 });
