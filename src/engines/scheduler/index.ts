@@ -244,7 +244,8 @@ export function startScheduler(engine: EngineContext, options: SchedulerOptions 
     name: 'scheduler',
     ready,
     async health() {
-      if (runtimeError !== undefined) return { status: 'Unhealthy', detail: `no container runtime: ${runtimeError}` };
+      // The runtime reports its own state; the scheduler still works (tasks it cannot run are STOPPED with the reason).
+      if (runtimeError !== undefined) return { status: 'Healthy', detail: `no container runtime: tasks stop as they are asked to run (${runtimeError})` };
       if (runtime === undefined) return { status: 'Starting', detail: 'waiting for the container runtime' };
       return { status: 'Healthy', detail: `${runners.size} tasks tracked` };
     },
