@@ -55,6 +55,18 @@ test('a local directory source (NO_SOURCE with a location) is copied into CODEBU
   assert.deepEqual(output, ['local', 'resolved=']);
 });
 
+test('a pipeline artifact (CODEPIPELINE with a location) resolves to the source revision the pipeline passes as sourceVersion', async () => {
+  const artifact = mkdtempSync(join(dir, 'artifact-'));
+  writeFileSync(join(artifact, 'buildspec.yml'), BUILDSPEC);
+  writeFileSync(join(artifact, 'app.txt'), 'from the pipeline\n');
+  const project = await createProject(h, '', { source: { type: 'CODEPIPELINE' }, artifacts: { type: 'CODEPIPELINE' } });
+  const commit = '0123456789abcdef0123456789abcdef01234567';
+  const { build, output } = await runBuild(h, project, { sourceTypeOverride: 'CODEPIPELINE', sourceLocationOverride: artifact, sourceVersion: commit });
+  assert.equal(build.buildStatus, 'SUCCEEDED');
+  assert.equal(build.resolvedSourceVersion, commit);
+  assert.deepEqual(output, ['from the pipeline', `resolved=${commit}`]);
+});
+
 test('a missing buildspec file fails DOWNLOAD_SOURCE with YAML_FILE_ERROR', async () => {
   const empty = mkdtempSync(join(dir, 'empty-'));
   const project = await createProject(h, '', { source: { type: 'NO_SOURCE', location: empty } });

@@ -86,6 +86,9 @@ export async function fetchSource(ctx: EngineContext, record: BuildRecord, srcDi
     const info = await stat(local).catch(() => undefined);
     if (info?.isDirectory() !== true) throw new SlipwayError('CLIENT_ERROR', `source location ${local}: no such directory`);
     await cp(local, srcDir, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+    // A pipeline's input artifact: its source revision (the commit the Source action fetched) is the resolved version,
+    // as CODEBUILD_RESOLVED_SOURCE_VERSION is in a CodePipeline build on AWS.
+    if (type === 'CODEPIPELINE' && record.sourceVersion !== undefined) return { resolvedSourceVersion: record.sourceVersion, description: `pipeline artifact at ${record.sourceVersion}` };
     return { description: `local directory ${local}` };
   }
   if (type === 'NO_SOURCE') return { description: 'no source' };

@@ -32,7 +32,7 @@ export interface ProjectOptions {
   readonly image?: string;
   readonly privilegedMode?: boolean;
   readonly environmentVariables?: { name: string; value: string; type?: 'PLAINTEXT' | 'PARAMETER_STORE' | 'SECRETS_MANAGER' }[];
-  readonly source?: { type: 'CODECOMMIT' | 'NO_SOURCE'; location?: string };
+  readonly source?: { type: 'CODECOMMIT' | 'NO_SOURCE' | 'CODEPIPELINE'; location?: string };
   readonly timeoutInMinutes?: number;
   readonly concurrentBuildLimit?: number;
   readonly artifacts?: ProjectArtifacts;
