@@ -54,6 +54,9 @@ class FakeFleet implements FleetPort {
     for (const t of this.sets) t.status = t.taskSetArn === arn ? 'PRIMARY' : 'ACTIVE';
     this.log.push(`${this.#at()} primary ${arn.slice(7)}`);
   }
+  targetHealth(): { id: string; state: string }[] {
+    return [{ id: '127.0.0.2', state: 'healthy' }];
+  }
   remove(_c: string, _s: string, arn: string): void {
     this.sets.splice(this.sets.findIndex((t) => t.taskSetArn === arn), 1);
     this.log.push(`${this.#at()} removed ${arn.slice(7)}`);

@@ -178,11 +178,20 @@ export class DeploymentDriver {
         ...(spec.platformVersion === undefined ? {} : { platformVersion: spec.platformVersion }),
       });
     this.#report(plan, 0);
+    await this.#awaitGreen(plan, green, 'reaching a steady state', (now) => now.stabilityStatus === 'STEADY_STATE' && (now.runningCount ?? 0) >= (now.computedDesiredCount ?? 0));
+    this.#report(plan, 0);
+  }
+
+  /**
+   * Waits until `ready` holds for the replacement task set, re-checking on every task, task-set and target-health change.
+   * Fails when too many replacement tasks stop (they fail their health checks or exit) or the wait runs out.
+   */
+  async #awaitGreen(plan: Plan, green: TaskSet, what: string, ready: (now: TaskSet) => boolean): Promise<void> {
     let failures = 0;
     let lastReason = '';
     try {
       await waitFor(this.#ctx, {
-        on: typeFilter('ecs.task-set.stability', 'ecs.task.state'),
+        on: typeFilter('ecs.task-set.stability', 'ecs.task.state', 'elbv2.target-health.changed'),
         check: (e) => {
           if (e?.type === 'ecs.task.state' && e.detail['lastStatus'] === 'STOPPED') {
             const task = getTask(this.#ctx, e.resource);
@@ -195,18 +204,17 @@ export class DeploymentDriver {
             }
           }
           const now = this.#fleet.taskSet(plan.cluster, plan.service, green.taskSetArn ?? '');
-          if (now === undefined) throw new DeploymentStepError('ECS_UPDATE_ERROR', `The replacement task set ${green.id ?? ''} was deleted during Install`);
-          return now.stabilityStatus === 'STEADY_STATE' && (now.runningCount ?? 0) >= (now.computedDesiredCount ?? 0) ? true : undefined;
+          if (now === undefined) throw new DeploymentStepError('ECS_UPDATE_ERROR', `The replacement task set ${green.id ?? ''} was deleted during the deployment`);
+          return ready(now) ? true : undefined;
         },
         timeoutMs: this.#options.installTimeoutMs,
-        what: `replacement task set ${green.id ?? ''} reaching a steady state`,
+        what: `replacement task set ${green.id ?? ''} ${what}`,
         signal: this.#signal,
       });
     } catch (error) {
       if (error instanceof WaitTimeout) throw new DeploymentStepError('TIMEOUT', `${error.message}${lastReason === '' ? '' : ` (last stopped task: ${lastReason})`}`);
       throw error;
     }
-    this.#report(plan, 0);
   }
 
   async #allowTestTraffic(plan: Plan): Promise<void> {
@@ -218,6 +226,15 @@ export class DeploymentDriver {
     const d = this.#record();
     const started = d.lifecycleEvents.find((e) => e.lifecycleEventName === 'AllowTraffic')?.startTime ?? this.#ctx.clock.now();
     const applied = d.taskSets.find((t) => t.taskSetLabel === 'Green')?.trafficWeight ?? 0;
+    // With a test listener the green group is in use, so the load balancer has been checking its targets: production
+    // moves only once every replacement task's target is healthy (without one, green's group is unused until now).
+    const green = this.#greenTaskSet(plan);
+    if (applied === 0 && plan.testListeners.length > 0 && green !== undefined) {
+      await this.#awaitGreen(plan, green, 'passing the load balancer health checks', (now) => {
+        const health = this.#fleet.targetHealth(plan.green.targetGroupArn);
+        return health.length >= (now.computedDesiredCount ?? 1) && health.every((h) => h.state === 'healthy');
+      });
+    }
     for (const step of deploymentTrafficSchedule(d)) {
       if (step.greenPercent <= applied && step.greenPercent < 100) continue;
       const due = started + step.afterMinutes * 60_000;
@@ -233,8 +250,8 @@ export class DeploymentDriver {
       for (const listener of plan.prodListeners) await this.#fleet.route(listener, weights, this.#signal);
       recordTrafficShift(this.#ctx, this.#id, step.greenPercent);
     }
-    const green = this.#greenTaskSet(plan);
-    if (green?.taskSetArn !== undefined && green.status !== 'PRIMARY') this.#fleet.promote(plan.cluster, plan.service, green.taskSetArn);
+    const promoted = this.#greenTaskSet(plan);
+    if (promoted?.taskSetArn !== undefined && promoted.status !== 'PRIMARY') this.#fleet.promote(plan.cluster, plan.service, promoted.taskSetArn);
     this.#report(plan, 100);
   }
 

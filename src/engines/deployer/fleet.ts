@@ -4,6 +4,7 @@ import { uuid } from '../../core/ids.ts';
 import { createTaskSet, deleteTaskSet, describeTaskSets, updateServicePrimaryTaskSet } from '../../services/ecs/task-sets.ts';
 import { findListener, modifyListener, ROUTING_APPLIED_EVENT } from '../../services/elbv2/listeners.ts';
 import { describeTargetGroups } from '../../services/elbv2/target-groups.ts';
+import { describeTargetHealth } from '../../services/elbv2/targets.ts';
 import type { OperationContext, ServiceContext } from '../../services/types.ts';
 import { waitFor } from '../../core/wait.ts';
 
@@ -36,6 +37,8 @@ export interface FleetPort {
   taskSet(cluster: string, service: string, taskSetArn: string): TaskSet | undefined;
   createGreen(input: GreenTaskSetInput): TaskSet;
   promote(cluster: string, service: string, taskSetArn: string): void;
+  /** The health of the targets registered in a group (deregistered and draining ones excluded). */
+  targetHealth(targetGroupArn: string): { id: string; port?: number; state: string }[];
   remove(cluster: string, service: string, taskSetArn: string): void;
 }
 
@@ -125,6 +128,10 @@ export class Fleet implements FleetPort {
 
   promote(cluster: string, service: string, taskSetArn: string): void {
     updateServicePrimaryTaskSet({ cluster, service, primaryTaskSet: taskSetArn }, this.#op());
+  }
+
+  targetHealth(targetGroupArn: string): { id: string; port?: number; state: string }[] {
+    return describeTargetHealth(this.#ctx, targetGroupArn).filter((t) => t.state !== 'draining' && t.reason !== 'Target.NotRegistered');
   }
 
   remove(cluster: string, service: string, taskSetArn: string): void {
