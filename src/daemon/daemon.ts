@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { endpointUrl, type SlipwayConfig } from '../core/config.ts';
+import { SlipwayError } from '../core/errors.ts';
 import { EventBus } from '../core/events.ts';
 import { uuid } from '../core/ids.ts';
 import type { DestinationStream } from 'pino';
@@ -142,7 +143,7 @@ export class Daemon {
     await this.#runtimeReady;
     const r = this.#runtime;
     if (r.state === 'Healthy') return r.runtime;
-    if (r.state === 'Disabled') throw new Error('Slipway runs without a container runtime (--no-runtime)');
+    if (r.state === 'Disabled') throw new SlipwayError('RuntimeDisabled', 'Slipway runs without a container runtime (--no-runtime)');
     if (r.state === 'Unhealthy') throw new Error(`no container runtime: ${r.detail}`);
     throw new Error('the container runtime is still starting');
   }

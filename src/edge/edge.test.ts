@@ -47,7 +47,7 @@ test('a Query-protocol request for an unimplemented action gets an XML ErrorResp
       'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
       authorization: 'AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/elasticloadbalancing/aws4_request, SignedHeaders=host, Signature=00',
     },
-    body: 'Action=DescribeLoadBalancers&Version=2015-12-01',
+    body: 'Action=DescribeSSLPolicies&Version=2015-12-01',
   });
   assert.equal(res.status, 400);
   const text = await res.text();
@@ -66,6 +66,11 @@ test('status reports every component over the API', async () => {
       ['edge', 'Healthy'],
       ['git-server', 'Healthy'],
       ['registry', 'Healthy'],
+      ['load-balancer', 'Healthy'],
+      ['scheduler', 'Healthy'],
+      ['deployer', 'Healthy'],
+      ['build-runner', 'Healthy'],
+      ['pipelines', 'Healthy'],
       ['runtime', 'Stopped'],
     ],
   );

@@ -9,8 +9,8 @@ export interface EngineContext extends ServiceContext {
   /** The URL clients use to reach the edge (for clone URLs, repository URIs, registry realms). */
   endpoint(): string;
   /**
-   * The container runtime once connected. Rejects when the daemon runs without one or could not connect, with a
-   * message saying so: engines record that on the resource (a FAILED build, a STOPPED task) instead of crashing.
+   * The container runtime once connected. Rejects when the daemon runs without one (code `RuntimeDisabled`) or could
+   * not connect, with a message saying so: engines record that on the resource (a FAILED build, a STOPPED task).
    */
   runtime(): Promise<ContainerRuntime>;
 }
@@ -20,6 +20,6 @@ export interface Engine {
   readonly name: string;
   readonly mounts?: readonly Mount[];
   /** How the engine is; without it, a started engine reports Healthy with its mount points. */
-  health?(): Promise<{ status: 'Healthy' | 'Unhealthy' | 'Starting'; detail: string }>;
+  health?(): Promise<{ status: 'Healthy' | 'Unhealthy' | 'Starting' | 'Stopped'; detail: string }>;
   stop?(): Promise<void>;
 }
