@@ -61,7 +61,7 @@ let stopping;
 const stopEngine = () => (stopping ??= engine.stop().catch((err) => process.stderr.write(`run-tests: stopping the engine failed: ${err.message}\n`)));
 
 const patterns = process.argv.slice(2);
-const files = patterns.length > 0 ? patterns : ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/app/test/**/*.test.ts'];
+const files = patterns.length > 0 ? patterns : ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/app/test/**/*.test.ts', 'examples/*/setup/*.test.ts'];
 const args = ['--test', '--test-reporter=spec', `--test-concurrency=${process.env['SLIPWAY_TEST_CONCURRENCY'] ?? '3'}`, '--test-timeout=600000', ...files];
 const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...engine.env, NODE_NO_WARNINGS: '1' } });
 

@@ -6,7 +6,7 @@ const { values } = parseArgs({
   options: {
     endpoint: { type: 'string' },
     region: { type: 'string' },
-    'termination-wait': { type: 'string', default: '5' },
+    'termination-wait': { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h' },
   },
 });

@@ -163,7 +163,7 @@ export async function setupExample(options: SetupOptions): Promise<SetupResult> 
       'DeploymentGroupDoesNotExistException',
     );
     if (group === undefined) {
-      await codedeploy.send(new CreateDeploymentGroupCommand(deploymentGroupInput(names, account, listenerArns, options.terminationWaitTimeInMinutes ?? 5)));
+      await codedeploy.send(new CreateDeploymentGroupCommand(deploymentGroupInput(names, account, listenerArns, options.terminationWaitTimeInMinutes ?? 1)));
     }
     record('CodeDeploy deployment group', names.deploymentGroup, group === undefined);
 
