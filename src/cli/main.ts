@@ -10,6 +10,7 @@ import { down, status } from './status.ts';
 import { up, type UpOptions } from './up.ts';
 import { deployContinue, deployStop, deployWatch } from './deploy.ts';
 import { logsBuild, logsGroup, logsService } from './logs.ts';
+import { build, collectEnv } from './build.ts';
 import { pipelineList, pipelineWatch } from './pipeline.ts';
 
 function port(value: string): number {
@@ -138,6 +139,22 @@ export function program(io: Io, setCode: (code: number) => void): Command {
     .option('--stream-prefix <prefix>', 'only streams whose name starts with this')
     .action(async (name: string, opts: { dataDir?: string; endpoint?: string; streamPrefix?: string }) => {
       setCode(await logsGroup(resolveEndpoint(opts), name, opts.streamPrefix, io.out));
+    });
+
+  cli
+    .command('build')
+    .description("run one CodeBuild build of a local directory, like AWS's local agent: no daemon needed (exit 0 when it SUCCEEDED)")
+    .argument('[source-dir]', 'the source directory (default: the current directory)', '.')
+    .option('-b, --buildspec <file>', 'buildspec file, relative to the current directory (default: buildspec.yml in the source directory)')
+    .option('-i, --image <image>', 'build image (default: aws/codebuild/amazonlinux-x86_64-standard:5.0, built locally)')
+    .option('-e, --env <NAME=VALUE>', 'environment variable override (repeatable)', collectEnv, [])
+    .option('--env-file <file>', 'NAME=VALUE lines (# comments) as environment variable overrides')
+    .option('-a, --artifacts <dir>', "extract the primary artifact's files here and each secondary artifact into <dir>/<artifactIdentifier>")
+    .option('--host', 'run the commands on this machine, not in a container (host mode: not isolated)')
+    .option('--json', 'print the finished build as BatchGetBuilds returns it (the log goes to stderr)')
+    .action(async (sourceDir: string, opts: { buildspec?: string; image?: string; env: string[]; envFile?: string; artifacts?: string; host?: boolean; json?: boolean }) => {
+      const { artifacts, host, json, ...rest } = opts;
+      setCode(await build({ ...rest, sourceDir, host: host === true, json: json === true, ...(artifacts === undefined ? {} : { artifactsDir: artifacts }) }, io));
     });
 
   return cli;
