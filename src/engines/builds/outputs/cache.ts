@@ -142,6 +142,7 @@ export async function saveCache(options: CacheOptions): Promise<SaveResult> {
   const blob = await writeCacheTar(entries, options.blobs);
   const now = options.now?.() ?? Date.now();
   const entry: CacheEntryInfo = { key: cacheKey, version, digest: blob.digest, size: blob.size, files: entries.length, project: options.projectKey, created: now };
+  let replaced: string | undefined;
   const result = store.tx((): SaveResult => {
     const before = existing();
     // Another build saved this key while we archived: the first one stays, as AWS keeps the first copy.
@@ -162,10 +163,12 @@ export async function saveCache(options: CacheOptions): Promise<SaveResult> {
     options.bus?.publish({ type: 'codebuild.cache.saved', resource: options.projectKey, detail: { key: cacheKey, version, digest: entry.digest, size: entry.size } });
     if (before !== undefined) {
       const old = str(before, 'digest');
-      if (old !== entry.digest) store.afterCommit(() => void releaseBlob(store, options.blobs, old));
+      if (old !== entry.digest) replaced = old;
     }
     return { status: 'saved', entry, warnings };
   });
+  // After the commit, and awaited: the save is over only when the archive it replaced is gone.
+  if (replaced !== undefined) await releaseBlob(store, options.blobs, replaced);
   if (result.status === 'skipped') await releaseBlob(store, options.blobs, blob.digest);
   return result;
 }
