@@ -48,11 +48,11 @@ export async function pingSocket(socketPath: string, timeoutMs = 2000): Promise<
   }
 }
 
-/** The path of `podman` on PATH, or undefined. */
-export async function findPodman(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+/** The first executable `name` on PATH, or undefined (what a shell's `command -v` finds). */
+export async function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   for (const dir of (env['PATH'] ?? '').split(delimiter)) {
     if (dir === '') continue;
-    const candidate = join(dir, 'podman');
+    const candidate = join(dir, name);
     try {
       await access(candidate, fsConstants.X_OK);
       return candidate;
@@ -61,6 +61,11 @@ export async function findPodman(env: NodeJS.ProcessEnv = process.env): Promise<
     }
   }
   return undefined;
+}
+
+/** The path of `podman` on PATH, or undefined. */
+export function findPodman(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  return findOnPath('podman', env);
 }
 
 /** A podman API service this process started; `stop()` ends it. */

@@ -1,6 +1,7 @@
 // Commands Slipway lends a build: `docker` (privileged mode, talking to the host's engine) and a minimal `aws` for ECR logins.
-import { access, constants, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findOnPath } from '../../runtime/podman-service.ts';
 import type { Mount } from '../../runtime/types.ts';
 
 /** Where the lent commands appear in the container; appended to PATH, so an image's own docker/aws win. */
@@ -33,18 +34,8 @@ exit 252
 `;
 
 /** The host's docker CLI, when it has one: a statically linked client works in any image. */
-export async function findDockerCli(): Promise<string | undefined> {
-  const dirs = (process.env['PATH'] ?? '').split(delimiter).filter((d) => d !== '');
-  for (const dir of dirs) {
-    const candidate = join(dir, 'docker');
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined;
+export function findDockerCli(): Promise<string | undefined> {
+  return findOnPath('docker');
 }
 
 export interface LentTools {
