@@ -8,6 +8,8 @@ import { SEED_NAMES } from '../../examples/ecs-bluegreen/setup/names.ts';
 import { runExample } from '../../src/cli/example.ts';
 import { git, push } from '../../src/cli/example-repo.ts';
 import { followPipeline } from '../../src/cli/follow.ts';
+import { connectRuntime } from '../../src/runtime/engine.ts';
+import { LABELS } from '../../src/runtime/types.ts';
 import { startTestDaemon } from '../helpers/daemon.ts';
 import { freePort, startLoad } from './load.ts';
 
@@ -57,6 +59,11 @@ test('the seed system: push → build → blue/green with 0 failed requests → 
     assert.equal(await third, 'Failed', log.join('\n'));
     assert.equal(await version(names.prodPort), 'v2');
   } finally {
+    const instance = t.daemon.instanceId;
     await t.stop();
+    // Slipway leaves task containers running when it stops (the next start adopts them); this test's go with it.
+    const runtime = await connectRuntime();
+    for (const c of await runtime.list({ [LABELS.owner]: instance })) await runtime.remove(c.id, { force: true }).catch(() => undefined);
+    await runtime.close();
   }
 });
