@@ -14,6 +14,7 @@ import type { SlipwayEvent } from '../../src/core/events.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { freePort } from '../../test/e2e/load.ts';
+import { removeContainersOf } from '../../test/helpers/daemon.ts';
 
 const COMMAND_PHASES = ['INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD'];
 const GOAL_MS = 2000;
@@ -155,6 +156,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await daemon?.stop('bench finished');
+    if (daemon !== undefined) await removeContainersOf(daemon.instanceId);
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -8,9 +8,7 @@ import { SEED_NAMES } from '../../examples/ecs-bluegreen/setup/names.ts';
 import { runExample } from '../../src/cli/example.ts';
 import { git, push } from '../../src/cli/example-repo.ts';
 import { followPipeline } from '../../src/cli/follow.ts';
-import { connectRuntime } from '../../src/runtime/engine.ts';
-import { LABELS } from '../../src/runtime/types.ts';
-import { startTestDaemon } from '../helpers/daemon.ts';
+import { removeContainersOf, startTestDaemon } from '../helpers/daemon.ts';
 import { freePort, startLoad } from './load.ts';
 
 async function version(port: number): Promise<string> {
@@ -61,9 +59,6 @@ test('the seed system: push → build → blue/green with 0 failed requests → 
   } finally {
     const instance = t.daemon.instanceId;
     await t.stop();
-    // Slipway leaves task containers running when it stops (the next start adopts them); this test's go with it.
-    const runtime = await connectRuntime();
-    for (const c of await runtime.list({ [LABELS.owner]: instance })) await runtime.remove(c.id, { force: true }).catch(() => undefined);
-    await runtime.close();
+    await removeContainersOf(instance);
   }
 });

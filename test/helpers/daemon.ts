@@ -54,3 +54,20 @@ export async function callJson(
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
+
+/**
+ * Removes the containers a stopped daemon left running (task containers outlive a stop by design: the next start
+ * adopts them), through a runtime connection of its own. Returns how many were removed.
+ */
+export async function removeContainersOf(instanceId: string): Promise<number> {
+  const { connectRuntime } = await import('../../src/runtime/engine.ts');
+  const { LABELS } = await import('../../src/runtime/types.ts');
+  const runtime = await connectRuntime();
+  try {
+    const mine = await runtime.list({ [LABELS.owner]: instanceId });
+    for (const c of mine) await runtime.remove(c.id, { force: true }).catch(() => undefined);
+    return mine.length;
+  } finally {
+    await runtime.close();
+  }
+}
