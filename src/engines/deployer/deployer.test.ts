@@ -16,6 +16,7 @@ import { ensureBusyboxImage } from '../../runtime/base-images.ts';
 import { connectRuntime } from '../../runtime/engine.ts';
 import type { ContainerRuntime } from '../../runtime/types.ts';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
+import { fargateTaskDefinition } from '../scheduler/testing.ts';
 import { freePort } from '../../../test/e2e/load.ts';
 
 // Blue/green on the real engine: busybox httpd tasks behind real listeners, deployed by CodeDeploy's ECS flow.
@@ -32,27 +33,16 @@ let testPort: number;
 
 async function taskDefinition(version: string, healthy = true): Promise<string> {
   const td = await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: 'web',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        {
-          name: 'app',
-          image,
-          portMappings: [{ containerPort: 8080 }],
-          stopTimeout: 2,
-          // As in the seed's task definition: ECS replaces a task whose container health check fails.
-          healthCheck: { command: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8080/health-check'], interval: 5, timeout: 2, retries: 1 },
-          environment: [
-            { name: 'VERSION', value: version },
-            { name: 'HEALTHY', value: String(healthy) },
-          ],
-        },
-      ],
-    }),
+    new RegisterTaskDefinitionCommand(
+      fargateTaskDefinition('web', image, {
+        // As in the seed's task definition: ECS replaces a task whose container health check fails.
+        healthCheck: { command: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8080/health-check'], interval: 5, timeout: 2, retries: 1 },
+        environment: [
+          { name: 'VERSION', value: version },
+          { name: 'HEALTHY', value: String(healthy) },
+        ],
+      }),
+    ),
   );
   return td.taskDefinition?.taskDefinitionArn ?? '';
 }

@@ -14,6 +14,7 @@ import { ensureBusyboxImage } from '../../runtime/base-images.ts';
 import type { ContainerRuntime } from '../../runtime/types.ts';
 import { freePort, startLoad } from '../../../test/e2e/load.ts';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
+import { fargateTaskDefinition } from './testing.ts';
 
 // A service of real containers behind Slipway's ALB: targets registered by the scheduler, health from the load
 // balancer's probes, and a rolling update under constant load that drops nothing (deregister, drain, then stop).
@@ -48,25 +49,8 @@ after(async () => {
 });
 
 async function register(version: string): Promise<string> {
-  const out = await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: 'alb-web',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        {
-          name: 'app',
-          image,
-          portMappings: [{ containerPort: 8080 }],
-          stopTimeout: 2,
-          environment: [{ name: 'VERSION', value: version }],
-          command: ['sh', '-c', `mkdir -p /www && printf '{"version":"%s"}' "$VERSION" > /www/index.html && exec httpd -f -p 8080 -h /www`],
-        },
-      ],
-    }),
-  );
+  const command = ['sh', '-c', `mkdir -p /www && printf '{"version":"%s"}' "$VERSION" > /www/index.html && exec httpd -f -p 8080 -h /www`];
+  const out = await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition('alb-web', image, { environment: [{ name: 'VERSION', value: version }], command })));
   return out.taskDefinition?.taskDefinitionArn ?? '';
 }
 

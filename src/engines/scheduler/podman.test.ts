@@ -21,6 +21,7 @@ import {
 import { ensureBusyboxImage } from '../../runtime/base-images.ts';
 import type { ContainerRuntime } from '../../runtime/types.ts';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
+import { fargateTaskDefinition } from './testing.ts';
 
 // Real containers through the shared podman: a small HTTP image built locally from busybox (never pulled).
 const suffix = randomBytes(4).toString('hex');
@@ -50,24 +51,7 @@ before(async () => {
     },
   });
   await ecs.send(new CreateClusterCommand({}));
-  await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: 'web',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        {
-          name: 'app',
-          image,
-          portMappings: [{ containerPort: 8080 }],
-          stopTimeout: 2,
-          healthCheck: { command: ['CMD-SHELL', 'test ! -f /tmp/sick'], interval: 5, timeout: 2, retries: 1 },
-        },
-      ],
-    }),
-  );
+  await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition('web', image, { healthCheck: { command: ['CMD-SHELL', 'test ! -f /tmp/sick'], interval: 5, timeout: 2, retries: 1 } })));
 });
 
 after(async () => {

@@ -41,6 +41,21 @@ export interface SchedulerHarness {
   stop(): Promise<void>;
 }
 
+/**
+ * The task definition the real-engine tests register: Fargate-sized, awsvpc, one container `app` of `image` on port
+ * 8080 that stops within 2 s; `app` overrides or adds container fields (command, environment, health check).
+ */
+export function fargateTaskDefinition(family: string, image: string, app: Partial<ContainerDefinition> = {}): RegisterTaskDefinitionRequest {
+  return {
+    family,
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '256',
+    memory: '512',
+    containerDefinitions: [{ name: 'app', image, portMappings: [{ containerPort: 8080 }], stopTimeout: 2, ...app }],
+  };
+}
+
 export async function startSchedulerHarness(): Promise<SchedulerHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-scheduler-'));
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 9));
@@ -94,7 +109,7 @@ export async function startSchedulerHarness(): Promise<SchedulerHarness> {
     },
     live: (serviceArn) => liveTasks(ctx, serviceArn),
     register(family, containers, extra = {}) {
-      const out = registerTaskDefinition({ family, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', containerDefinitions: containers, ...extra }, op);
+      const out = registerTaskDefinition({ ...fargateTaskDefinition(family, ''), containerDefinitions: containers, ...extra }, op);
       return out.taskDefinition?.taskDefinitionArn ?? '';
     },
     async restart() {
