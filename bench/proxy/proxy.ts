@@ -1,12 +1,11 @@
 // Benchmark: req/s and added p50/p99 latency through a Slipway ALB listener vs a direct connection vs nginx, as ratios.
 // Run: node_modules/.bin/node bench/proxy/proxy.ts [--seconds 10] [--connections 32] [--body-kb 1] [--warmup 2] [--rounds 1]
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { cpuSeconds, forkWithPort } from './children.ts';
 import { Histogram, runLoad } from './load.ts';
 import { NGINX_INSTALL_HINT, findNginx, nginxVersion, startNginx } from './nginx.ts';
+import { freePort } from '../../test/helpers/ports.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -57,14 +56,6 @@ function newPath(name: string, port: number, proxyPids?: () => number[]): Path {
     targetCpuSeconds: 0,
     generatorCpuSeconds: 0,
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Loads one path once, sampling the CPU time of generator, proxy and target over exactly the measured window. */

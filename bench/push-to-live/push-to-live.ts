@@ -13,7 +13,7 @@ import { makeConfig } from '../../src/core/config.ts';
 import type { SlipwayEvent } from '../../src/core/events.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
-import { freePort } from '../../test/e2e/load.ts';
+import { freePort } from '../../test/helpers/ports.ts';
 import { removeContainersOf } from '../../test/helpers/daemon.ts';
 
 const COMMAND_PHASES = ['INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD'];

@@ -3,7 +3,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +11,7 @@ import { makeConfig } from '../../src/core/config.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { createRepository, loginPassword } from '../../src/engines/registry/testing.ts';
+import { freePort } from '../../test/helpers/ports.ts';
 
 const exec = promisify(execFile);
 const arg = (name: string, fallback: number): number => {
@@ -63,15 +63,6 @@ async function makeLayout(layout: string): Promise<void> {
     join(layout, 'index.json'),
     JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'bench' } }] }),
   );
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {

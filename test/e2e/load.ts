@@ -1,6 +1,5 @@
 // A bounded load generator for end-to-end tests: N keep-alive loops against one URL, counting answers by body and failures.
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 
 export interface LoadStats {
   readonly total: number;
@@ -77,17 +76,4 @@ export function startLoad(url: string, connections = 4): Load {
       return { total, failed, versions: { ...versions }, failures };
     },
   };
-}
-
-/** A port nothing listens on right now (the kernel's choice), for listeners a test creates. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -9,7 +9,8 @@ import { runExample } from '../../src/cli/example.ts';
 import { git, push } from '../../src/cli/example-repo.ts';
 import { followPipeline } from '../../src/cli/follow.ts';
 import { removeContainersOf, startTestDaemon } from '../helpers/daemon.ts';
-import { freePort, startLoad } from './load.ts';
+import { freePort } from '../helpers/ports.ts';
+import { startLoad } from './load.ts';
 
 async function version(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/`);

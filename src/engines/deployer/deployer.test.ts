@@ -17,7 +17,7 @@ import { connectRuntime } from '../../runtime/engine.ts';
 import type { ContainerRuntime } from '../../runtime/types.ts';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 import { fargateTaskDefinition } from '../scheduler/testing.ts';
-import { freePort } from '../../../test/e2e/load.ts';
+import { freePort } from '../../../test/helpers/ports.ts';
 
 // Blue/green on the real engine: busybox httpd tasks behind real listeners, deployed by CodeDeploy's ECS flow.
 const suffix = randomBytes(4).toString('hex');

@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ensureBusyboxImage } from '../../runtime/base-images.ts';
 import type { ContainerRuntime } from '../../runtime/types.ts';
-import { freePort, startLoad } from '../../../test/e2e/load.ts';
+import { startLoad } from '../../../test/e2e/load.ts';
+import { freePort } from '../../../test/helpers/ports.ts';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 import { fargateTaskDefinition } from './testing.ts';
 

@@ -2,6 +2,8 @@
 import { createServer, request, type Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
+
+export { freePort } from '../../../test/helpers/ports.ts';
 import type { EventBus, SlipwayEvent } from '../../core/events.ts';
 
 const model = loadModel('elbv2.2015-12-01');
@@ -98,15 +100,6 @@ export async function failure(call: Promise<unknown>): Promise<Error> {
 /** Key/Value attribute lists as a plain map. */
 export function attributeMap(list: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Record<string, string> {
   return Object.fromEntries((list ?? []).map((a) => [a.Key ?? '', a.Value ?? '']));
-}
-
-/** A port free on 127.0.0.1 right now (for listeners, which bind fixed ports as on AWS). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** One GET (on a fresh connection unless an agent is given): status and body, or the error's code as status 0. */
