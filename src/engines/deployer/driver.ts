@@ -129,8 +129,7 @@ export class DeploymentDriver {
       if (name === 'AfterAllowTestTraffic') await this.#readyWait();
     }
     await this.#terminationWait();
-    const green = this.#greenTaskSet(plan);
-    if (green?.taskSetArn !== undefined && green.status !== 'PRIMARY') this.#fleet.promote(plan.cluster, plan.service, green.taskSetArn);
+    // Green is PRIMARY already: AllowTraffic promotes it before it is recorded Succeeded, resumed or not.
     const blue = this.#fleet.taskSets(plan.cluster, plan.service).find((t) => t.id === plan.blue.taskSet.id);
     if (blue?.taskSetArn !== undefined) this.#fleet.remove(plan.cluster, plan.service, blue.taskSetArn);
     this.#report(plan, 100);
