@@ -1,6 +1,6 @@
 // Code coverage report formats: Cobertura and JaCoCo XML, per source file, as CodeBuild's CodeCoverage counts.
-import { XMLParser } from 'fast-xml-parser';
 import { ReportParseError } from './junit.ts';
+import { attr, kids, parseXml, type XmlNode } from './xml.ts';
 
 export interface FileCoverage {
   readonly filePath: string;
@@ -8,37 +8,6 @@ export interface FileCoverage {
   readonly linesMissed: number;
   readonly branchesCovered: number;
   readonly branchesMissed: number;
-}
-
-type XmlNode = Record<string, unknown>;
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  textNodeName: '#text',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  isArray: (_name, _jpath, _leaf, isAttribute) => !isAttribute,
-  // JaCoCo reports name a DTD; nothing in it is needed.
-  processEntities: true,
-});
-
-function parseXml(xml: string): XmlNode {
-  try {
-    return parser.parse(xml.replace(/^\uFEFF/, ''), true) as XmlNode;
-  } catch (error) {
-    throw new ReportParseError(`not well-formed XML: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-function kids(node: XmlNode, name: string): XmlNode[] {
-  const v = node[name];
-  return Array.isArray(v) ? v.map((x) => (typeof x === 'object' && x !== null ? (x as XmlNode) : {})) : [];
-}
-
-function attr(node: XmlNode, name: string): string {
-  const v = node[`@_${name}`];
-  return typeof v === 'string' ? v : '';
 }
 
 function count(value: string): number {

@@ -1,39 +1,7 @@
 // More test result formats CodeBuild reads: TestNG (testng-results.xml), NUnit 3 (test-run) and NUnit 2 (test-results).
-import { XMLParser } from 'fast-xml-parser';
 import type { ParsedTestCase, TestStatus } from './junit.ts';
 import { ReportParseError } from './junit.ts';
-
-type XmlNode = Record<string, unknown>;
-
-// Every element is a list, so one walker handles any nesting; attributes stay strings.
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  textNodeName: '#text',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  isArray: (_name, _jpath, _leaf, isAttribute) => !isAttribute,
-});
-
-function parseXml(xml: string): XmlNode {
-  try {
-    return parser.parse(xml.replace(/^\uFEFF/, ''), true) as XmlNode;
-  } catch (error) {
-    throw new ReportParseError(`not well-formed XML: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-function kids(node: XmlNode, name: string): XmlNode[] {
-  const v = node[name];
-  if (!Array.isArray(v)) return [];
-  return v.map((x) => (typeof x === 'object' && x !== null ? (x as XmlNode) : { '#text': typeof x === 'string' ? x : '' }));
-}
-
-function attr(node: XmlNode, name: string): string {
-  const v = node[`@_${name}`];
-  return typeof v === 'string' ? v : '';
-}
+import { attr, kids, parseXml, type XmlNode } from './xml.ts';
 
 function text(node: XmlNode | undefined): string {
   if (node === undefined) return '';
