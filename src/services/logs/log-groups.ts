@@ -253,12 +253,18 @@ export function deleteLogGroup(input: DeleteLogGroupRequest, ctx: OperationConte
   return {};
 }
 
-export function createLogStream(input: CreateLogStreamRequest, ctx: OperationContext): Record<string, never> {
+/** logGroupName and logStreamName, both required, for the operations that take exactly one stream. */
+function readStreamName(input: object): { group: string; stream: string } {
   const r = new InputReader(input);
   const group = r.string('logGroupName', { ...GROUP_NAME, required: true });
   const stream = r.string('logStreamName', { ...STREAM_NAME, required: true });
   finish(r);
   if (group === undefined || stream === undefined) throw new Error('unreachable: validated above');
+  return { group, stream };
+}
+
+export function createLogStream(input: CreateLogStreamRequest, ctx: OperationContext): Record<string, never> {
+  const { group, stream } = readStreamName(input);
   ctx.store.tx(() => {
     requireGroup(ctx, group);
     if (!ensureStream(ctx, group, stream)) throw new SlipwayError('ResourceAlreadyExistsException', 'The specified log stream already exists');
@@ -335,11 +341,7 @@ export function deleteRetentionPolicy(input: DeleteRetentionPolicyRequest, ctx: 
 }
 
 export function deleteLogStream(input: DeleteLogStreamRequest, ctx: OperationContext): Record<string, never> {
-  const r = new InputReader(input);
-  const group = r.string('logGroupName', { ...GROUP_NAME, required: true });
-  const stream = r.string('logStreamName', { ...STREAM_NAME, required: true });
-  finish(r);
-  if (group === undefined || stream === undefined) throw new Error('unreachable: validated above');
+  const { group, stream } = readStreamName(input);
   ctx.store.tx(() => {
     requireStream(ctx, group, stream);
     const bytes = ctx.store.get(
