@@ -1,15 +1,8 @@
 // Secrets Manager's registry: its wire identity and every operation Slipway implements, listed explicitly.
 import { op, type ServiceDefinition } from '../types.ts';
-import {
-  createSecret,
-  deleteSecret,
-  describeSecret,
-  getSecretValue,
-  listSecrets,
-  putSecretValue,
-  restoreSecret,
-  secretsmanagerMigrations,
-} from './secrets.ts';
+import { describeSecret, listSecrets } from './listing.ts';
+import { secretsmanagerMigrations } from './schema.ts';
+import { createSecret, deleteSecret, getSecretValue, putSecretValue, restoreSecret } from './secrets.ts';
 import { listSecretVersionIds, tagResource, untagResource, updateSecret, updateSecretVersionStage } from './updates.ts';
 
 export { resolveSecretReference, parseSecretReference, type SecretReference } from './references.ts';

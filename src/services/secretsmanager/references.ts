@@ -1,7 +1,7 @@
 // Resolves the secrets-manager references of buildspecs and ECS task definitions to values, for engines (not an AWS operation).
 import { SlipwayError } from '../../core/errors.ts';
 import type { ServiceContext } from '../types.ts';
-import { parseJsonObject, readSecretVersion } from './secrets.ts';
+import { parseJsonObject, readSecretVersion } from './secret-store.ts';
 
 export interface SecretReference {
   readonly secretId: string;

@@ -15,7 +15,8 @@ import { Problems, SlipwayError } from '../../core/errors.ts';
 import { num, str } from '../../store/db.ts';
 import type { OperationContext } from '../types.ts';
 import { InputReader } from '../validate.ts';
-import { addVersion, CURRENT, moveCurrent, moveStage, readTags, readValue, requireSecret, SECRET_ID, STAGE, stagesOf, TOKEN } from './secrets.ts';
+import { readTags, readValue, SECRET_ID, STAGE, TOKEN } from './input.ts';
+import { addVersion, CURRENT, moveCurrent, moveStage, requireSecret, stagesOf } from './secret-store.ts';
 
 export function updateSecret(input: UpdateSecretRequest, ctx: OperationContext): UpdateSecretResponse {
   const problems = new Problems();
