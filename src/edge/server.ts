@@ -88,7 +88,10 @@ export class Edge {
       this.#log.debug({ method: req.method, path, target: target || undefined, status: res.statusCode, ms, requestId }, 'request');
     });
     try {
-      const mount = this.#mounts.find((m) => path === m.prefix.replace(/\/$/, '') || path.startsWith(m.prefix));
+      // The longest matching prefix wins, so an engine can serve a path under Slipway's own `/_slipway/`.
+      const mount = this.#mounts
+        .filter((m) => path === m.prefix.replace(/\/$/, '') || path.startsWith(m.prefix))
+        .reduce<Mount | undefined>((best, m) => (best === undefined || m.prefix.length > best.prefix.length ? m : best), undefined);
       if (mount !== undefined) {
         await mount.handle(req, res, requestId);
         return;
