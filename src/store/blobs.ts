@@ -1,9 +1,13 @@
 // Content-addressed blob files (image layers, artifacts, logs): streamed, hashed, fsynced, then renamed into place.
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SlipwayError } from '../core/errors.ts';
+import { parseDigest } from './blob-digest.ts';
+import { fsyncDir, hashStream, isNotFound, mismatch, readdirIfAny, uploadNotFound, writeAll } from './blob-files.ts';
+
+export { digestOf, isDigest, parseDigest } from './blob-digest.ts';
 
 export interface BlobInfo {
   /** `sha256:<64 lower-case hex>`. */
@@ -20,29 +24,9 @@ export interface ByteRange {
 /** What `put` and `appendUpload` accept: bytes already in memory, or a stream that is never buffered whole. */
 export type BlobSource = Readable | AsyncIterable<Uint8Array> | Uint8Array;
 
-const DIGEST = /^sha256:([0-9a-f]{64})$/;
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Temp files of `put` start with this; upload sessions are named by their bare id. */
 const PUT_PREFIX = 'put-';
-
-/** Returns the hex part of a digest, or throws `InvalidDigest` naming what was found. */
-export function parseDigest(digest: string): string {
-  const m = DIGEST.exec(digest);
-  if (m?.[1] === undefined) {
-    const shown = digest.length > 80 ? `${digest.slice(0, 77)}...` : digest;
-    throw new SlipwayError('InvalidDigest', `Invalid digest ${JSON.stringify(shown)}: expected "sha256:" followed by 64 lower-case hex characters`);
-  }
-  return m[1];
-}
-
-export function isDigest(value: string): boolean {
-  return DIGEST.test(value);
-}
-
-/** The digest of bytes in memory (small manifests, tests). */
-export function digestOf(data: Uint8Array | string): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
-}
 
 interface UploadState {
   /** Hash of the first `size` bytes of the file; undefined after a failed append or a restart (re-hashed at commit). */
@@ -333,76 +317,4 @@ export class BlobStore {
     });
     return ready;
   }
-}
-
-/** Writes `source` at `position` onward, hashing what was written; awaits each write, so memory stays bounded. */
-async function writeAll(handle: FileHandle, source: BlobSource, hash: Hash, position: number): Promise<{ hash: Hash; size: number }> {
-  let at = position;
-  const write = async (chunk: Uint8Array): Promise<void> => {
-    let done = 0;
-    while (done < chunk.byteLength) {
-      const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done, at + done);
-      done += bytesWritten;
-    }
-    hash.update(chunk);
-    at += chunk.byteLength;
-  };
-  if (source instanceof Uint8Array) {
-    await write(source);
-  } else {
-    for await (const chunk of source as AsyncIterable<unknown>) {
-      if (typeof chunk === 'string') await write(Buffer.from(chunk));
-      else if (chunk instanceof Uint8Array) await write(chunk);
-      else throw new SlipwayError('InvalidBlobSource', `A blob stream yielded ${typeof chunk}; expected bytes (Buffer or Uint8Array)`);
-    }
-  }
-  return { hash, size: at };
-}
-
-async function hashStream(stream: AsyncIterable<unknown>): Promise<Hash> {
-  const hash = createHash('sha256');
-  for await (const chunk of stream) hash.update(chunk as Uint8Array);
-  return hash;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    // Some file systems refuse fsync on a directory; the rename itself is still atomic.
-    if (!isCode(error, 'EINVAL') && !isCode(error, 'EISDIR') && !isCode(error, 'EPERM')) throw error;
-  } finally {
-    await handle.close();
-  }
-}
-
-async function readdirIfAny(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if (isNotFound(error)) return [];
-    throw error;
-  }
-}
-
-function mismatch(found: string, size: number, expected: string): SlipwayError {
-  return new SlipwayError('DigestMismatch', `Blob content hashes to ${found} (${size} bytes); expected ${expected}. Nothing was stored.`, {
-    extra: { found, expected, size },
-  });
-}
-
-function uploadNotFound(id: string, cause?: unknown): SlipwayError {
-  const shown = id.length > 60 ? `${id.slice(0, 57)}...` : id;
-  return new SlipwayError('UploadNotFound', `Upload ${JSON.stringify(shown)} is not in progress: it was never started, or was committed, aborted or cleaned up`, {
-    cause,
-  });
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
-}
-
-function isNotFound(error: unknown): boolean {
-  return isCode(error, 'ENOENT');
 }
