@@ -19,7 +19,7 @@ import { APPROVAL_RESULT, declarationAt, getPipelineRow, pipelineArn, toActionRu
  * The action types the runner has a provider for (engines/pipelines/providers/registry.ts must match: a test checks).
  * Other AWS types are accepted in a structure and fail at run time, naming the missing provider.
  */
-export const SUPPORTED_ACTION_TYPES: readonly string[] = ['Source/AWS/CodeCommit', 'Source/AWS/ECR', 'Build/AWS/CodeBuild', 'Test/AWS/CodeBuild', 'Deploy/AWS/CodeDeployToECS', 'Approval/AWS/Manual'];
+export const SUPPORTED_ACTION_TYPES: readonly string[] = ['Source/AWS/CodeCommit', 'Source/AWS/ECR', 'Build/AWS/CodeBuild', 'Test/AWS/CodeBuild', 'Deploy/AWS/ECS', 'Deploy/AWS/CodeDeployToECS', 'Approval/AWS/Manual'];
 
 function setTransition(input: DisableStageTransitionInput | EnableStageTransitionInput, enabled: boolean, ctx: OperationContext): Record<string, never> {
   const r = new InputReader(input);

@@ -203,7 +203,7 @@ test('transitions, approvals, action types and tags', async () => {
     /InvalidApprovalToken|not the approval token/,
   );
   const types = await cp.send(new ListActionTypesCommand({}));
-  assert.deepEqual(types.actionTypes?.map((a) => `${a.id?.category}/${a.id?.provider}`).sort(), ['Approval/Manual', 'Build/CodeBuild', 'Deploy/CodeDeployToECS', 'Source/CodeCommit', 'Source/ECR', 'Test/CodeBuild']);
+  assert.deepEqual(types.actionTypes?.map((a) => `${a.id?.category}/${a.id?.provider}`).sort(), ['Approval/Manual', 'Build/CodeBuild', 'Deploy/CodeDeployToECS', 'Deploy/ECS', 'Source/CodeCommit', 'Source/ECR', 'Test/CodeBuild']);
   const arn = 'arn:aws:codepipeline:us-east-1:000000000000:gates';
   await cp.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] }));
   await cp.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ['a'] }));

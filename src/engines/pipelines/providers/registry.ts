@@ -7,6 +7,7 @@ import { codebuildAction } from './codebuild.ts';
 import { codecommitSource } from './codecommit-source.ts';
 import { codedeployToEcs } from './codedeploy-ecs.ts';
 import { ecrSource } from './ecr-source.ts';
+import { ecsDeploy } from './ecs-deploy.ts';
 import { manualApproval } from './manual-approval.ts';
 
 export class ProviderRegistry {
@@ -38,5 +39,5 @@ export interface DefaultProviderOptions {
 export function defaultProviders(ctx: EngineContext, options: DefaultProviderOptions = {}): ActionProvider[] {
   const env = Number(process.env['SLIPWAY_APPROVAL_TIMEOUT_MINUTES']);
   const approvalTimeout = options.approvalTimeoutMinutes ?? (Number.isFinite(env) && env > 0 ? env : undefined);
-  return [codecommitSource(ctx), ecrSource(ctx), codebuildAction(ctx, 'Build'), codebuildAction(ctx, 'Test'), codedeployToEcs(ctx), manualApproval(ctx, approvalTimeout === undefined ? {} : { timeoutMinutes: approvalTimeout })];
+  return [codecommitSource(ctx), ecrSource(ctx), codebuildAction(ctx, 'Build'), codebuildAction(ctx, 'Test'), ecsDeploy(ctx), codedeployToEcs(ctx), manualApproval(ctx, approvalTimeout === undefined ? {} : { timeoutMinutes: approvalTimeout })];
 }
