@@ -7,7 +7,6 @@ import {
   loadTaskDefinitionBody,
   requestStop,
   updateTask,
-  type HealthStatus,
   type StopCode,
   type TaskContainer,
   type TaskRecord,
@@ -16,6 +15,7 @@ import {
 import type { ServiceContext } from '../../services/types.ts';
 import { allocateAddress, isBindFailure } from './addresses.ts';
 import { CONTAINER_LABEL, containerSpec, localImage, resolveSecrets, taskVolumesDir, volumeSource } from './containers.ts';
+import { dependencyVerdict, taskHealth } from './container-rules.ts';
 import { runHealthProbe } from './health.ts';
 import { awslogsTarget, shipLogs } from './logs.ts';
 
@@ -83,16 +83,9 @@ export class TaskRunner {
     for (const fn of w) fn();
   }
 
-  #taskHealth(): HealthStatus {
-    const checked = this.#containers.filter((c) => c.essential && this.#defs.get(c.name)?.healthCheck !== undefined);
-    if (checked.length === 0) return 'UNKNOWN';
-    if (checked.some((c) => c.healthStatus === 'UNHEALTHY')) return 'UNHEALTHY';
-    return checked.every((c) => c.healthStatus === 'HEALTHY') ? 'HEALTHY' : 'UNKNOWN';
-  }
-
   #save(update: { lastStatus?: TaskStatus; address?: string; startedAt?: number; stoppedAt?: number } = {}): TaskRecord | undefined {
     if (this.#detached) throw new Error(`scheduler stopped: task ${this.arn} is left as it is for the next start to adopt`);
-    const t = updateTask(this.#r.ctx, this.arn, { ...update, containers: this.#containers, healthStatus: this.#taskHealth() });
+    const t = updateTask(this.#r.ctx, this.arn, { ...update, containers: this.#containers, healthStatus: taskHealth(this.#containers, this.#defs) });
     this.#changed();
     return t;
   }
@@ -132,7 +125,7 @@ export class TaskRunner {
     const pending = [...this.#defs.values()];
     while (pending.length > 0) {
       if (this.#stopping !== undefined) return;
-      const verdicts = pending.map((def) => ({ def, verdict: this.#dependencies(def) }));
+      const verdicts = pending.map((def) => ({ def, verdict: dependencyVerdict(def, this.#containers, this.#started) }));
       const blocked = verdicts.find((v) => v.verdict.startsWith('never:'));
       if (blocked !== undefined) {
         return this.fail(`Task failed to start: container ${blocked.def.name ?? ''} ${blocked.verdict.slice('never:'.length)}`, 'TaskFailedToStart');
@@ -152,35 +145,6 @@ export class TaskRunner {
     if (this.#stopping !== undefined) return;
     const running = this.#save({ lastStatus: 'RUNNING', startedAt: ctx.clock.now() });
     if (running !== undefined) this.#r.hooks.onRunning(running);
-  }
-
-  /** `ready`, `wait`, or `never:<why>` for a container's dependsOn conditions. */
-  #dependencies(def: ContainerDefinition): string {
-    for (const dep of def.dependsOn ?? []) {
-      const c = this.#container(dep.containerName ?? '');
-      if (c === undefined) return `never:depends on unknown container ${dep.containerName ?? ''}`;
-      const started = this.#started.includes(c.name);
-      switch (dep.condition) {
-        case 'START':
-          if (!started) return 'wait';
-          break;
-        case 'COMPLETE':
-          if (c.lastStatus !== 'STOPPED') return 'wait';
-          break;
-        case 'SUCCESS':
-          if (c.lastStatus !== 'STOPPED') return 'wait';
-          if (c.exitCode !== 0) return `never:depends on ${c.name} succeeding, but it exited with ${c.exitCode ?? 'no code'}`;
-          break;
-        case 'HEALTHY':
-          if (c.lastStatus === 'STOPPED') return `never:depends on ${c.name} being healthy, but it exited`;
-          if (c.healthStatus === 'UNHEALTHY') return `never:depends on ${c.name} being healthy, but it is UNHEALTHY`;
-          if (c.healthStatus !== 'HEALTHY') return 'wait';
-          break;
-        default:
-          if (!started) return 'wait';
-      }
-    }
-    return 'ready';
   }
 
   #nextChange(deadline: number): Promise<void> {
