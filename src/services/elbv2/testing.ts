@@ -1,7 +1,10 @@
-// Test helpers for ELBv2: model-shape checks of SDK and CLI outputs, tiny HTTP targets on loopback.
+// Test helpers for ELBv2: a per-file daemon fixture, model-shape checks of SDK and CLI outputs, tiny HTTP targets on loopback.
 import { createServer, request, type Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
+import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 
 export { freePort } from '../../../test/helpers/ports.ts';
 import type { EventBus, SlipwayEvent } from '../../core/events.ts';
@@ -126,4 +129,45 @@ export function eventAfter(bus: EventBus, afterSeq: number, filter: (e: SlipwayE
 /** The newest event's position, to wait for what happens after it. */
 export function lastSeq(bus: EventBus): number {
   return bus.since(0, 1_000_000).at(-1)?.seq ?? 0;
+}
+
+export interface ElbFixture {
+  /** The test daemon (named `t` as in the other service tests). */
+  readonly t: TestDaemon;
+  readonly elb: ElasticLoadBalancingV2Client;
+  /** Starts a test target that is closed after the file's tests. */
+  target(name: string): Promise<TestTarget>;
+}
+
+/** One test daemon and ELBv2 client for a test file: started in its before hook, stopped (with its targets) in its after hook. */
+export function elbFixture(): ElbFixture {
+  let daemon: TestDaemon | undefined;
+  let elb: ElasticLoadBalancingV2Client | undefined;
+  const targets: TestTarget[] = [];
+  before(async () => {
+    daemon = await startTestDaemon();
+    elb = new ElasticLoadBalancingV2Client(daemon.sdk);
+  });
+  after(async () => {
+    elb?.destroy();
+    await daemon?.stop();
+    await Promise.all(targets.map((x) => x.close()));
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('elbFixture: used outside the tests (its before hook has not run)');
+    return value;
+  };
+  return {
+    get t() {
+      return started(daemon);
+    },
+    get elb() {
+      return started(elb);
+    },
+    async target(name) {
+      const x = await startTarget(name);
+      targets.push(x);
+      return x;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // Real traffic through listeners the API created: weights, health, draining, a port in use, a restart.
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -9,43 +9,22 @@ import {
   DeregisterTargetsCommand,
   DescribeLoadBalancersCommand,
   DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
   ModifyTargetGroupAttributesCommand,
   RegisterTargetsCommand,
   type CreateTargetGroupInput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { SlipwayEvent } from '../../core/events.ts';
-import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 import { ROUTING_APPLIED_EVENT } from './listeners.ts';
 import { TARGET_HEALTH_EVENT } from './targets.ts';
-import { eventAfter, freePort, get, lastSeq, startTarget, type TestTarget } from './testing.ts';
+import { elbFixture, eventAfter, freePort, get, lastSeq, type TestTarget } from './testing.ts';
 
-let t: TestDaemon;
-let elb: ElasticLoadBalancingV2Client;
-const targets: TestTarget[] = [];
-
-before(async () => {
-  t = await startTestDaemon();
-  elb = new ElasticLoadBalancingV2Client(t.sdk);
-});
-after(async () => {
-  keepAlive.destroy();
-  elb.destroy();
-  await t.stop();
-  await Promise.all(targets.map((x) => x.close()));
-});
-
-async function target(name: string): Promise<TestTarget> {
-  const x = await startTarget(name);
-  targets.push(x);
-  return x;
-}
+const fx = elbFixture();
 
 async function group(name: string, members: readonly TestTarget[], extra: Partial<CreateTargetGroupInput> = {}): Promise<string> {
-  const out = await elb.send(new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: 'vpc-1', TargetType: 'ip', ...extra }));
+  const out = await fx.elb.send(new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: 'vpc-1', TargetType: 'ip', ...extra }));
   const arn = out.TargetGroups?.[0]?.TargetGroupArn ?? '';
-  await elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: members.map((m) => ({ Id: '127.0.0.1', Port: m.port })) }));
+  await fx.elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: members.map((m) => ({ Id: '127.0.0.1', Port: m.port })) }));
   return arn;
 }
 
@@ -58,6 +37,7 @@ function health(arn: string, port: number, state: string): (e: SlipwayEvent) => 
 }
 
 const keepAlive = new Agent({ keepAlive: true });
+after(() => keepAlive.destroy());
 
 async function tally(port: number, n: number): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -70,11 +50,11 @@ async function tally(port: number, n: number): Promise<Record<string, number>> {
 }
 
 test('a listener created through the API serves; ModifyListener shifts weights 100/0 → 90/10 → 0/100 with no failed request', async () => {
-  const blue = await target('blue');
-  const green = await target('green');
+  const blue = await fx.target('blue');
+  const green = await fx.target('green');
   const blueArn = await group('shift-blue', [blue]);
   const greenArn = await group('shift-green', [green]);
-  const lbArn = (await elb.send(new CreateLoadBalancerCommand({ Name: 'shift' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+  const lbArn = (await fx.elb.send(new CreateLoadBalancerCommand({ Name: 'shift' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
   const port = await freePort();
   const weights = (b: number, g: number) => [
     {
@@ -87,9 +67,9 @@ test('a listener created through the API serves; ModifyListener shifts weights 1
       },
     },
   ];
-  let seq = lastSeq(t.daemon.bus);
-  const listenerArn = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: weights(100, 0) }))).Listeners?.[0]?.ListenerArn ?? '';
-  await eventAfter(t.daemon.bus, seq, applied(listenerArn));
+  let seq = lastSeq(fx.t.daemon.bus);
+  const listenerArn = (await fx.elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: weights(100, 0) }))).Listeners?.[0]?.ListenerArn ?? '';
+  await eventAfter(fx.t.daemon.bus, seq, applied(listenerArn));
   assert.deepEqual(await tally(port, 50), { blue: 50 });
 
   // Constant load from four clients while the weights change underneath them.
@@ -102,9 +82,9 @@ test('a listener created through the API serves; ModifyListener shifts weights 1
     }
   });
   const shift = async (b: number, g: number): Promise<void> => {
-    seq = lastSeq(t.daemon.bus);
-    await elb.send(new ModifyListenerCommand({ ListenerArn: listenerArn, DefaultActions: weights(b, g) }));
-    await eventAfter(t.daemon.bus, seq, applied(listenerArn));
+    seq = lastSeq(fx.t.daemon.bus);
+    await fx.elb.send(new ModifyListenerCommand({ ListenerArn: listenerArn, DefaultActions: weights(b, g) }));
+    await eventAfter(fx.t.daemon.bus, seq, applied(listenerArn));
   };
   await shift(90, 10);
   const before90 = { blue: blue.hits, green: green.hits };
@@ -119,22 +99,22 @@ test('a listener created through the API serves; ModifyListener shifts weights 1
 });
 
 test('an unhealthy target stops receiving traffic and DescribeTargetHealth says why; deregistration drains', async () => {
-  const a = await target('a');
-  const b = await target('b');
-  let seq = lastSeq(t.daemon.bus);
+  const a = await fx.target('a');
+  const b = await fx.target('b');
+  let seq = lastSeq(fx.t.daemon.bus);
   const hc = { HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThresholdCount: 2, UnhealthyThresholdCount: 2 };
   const arn = await group('health', [a, b], hc);
-  const lbArn = (await elb.send(new CreateLoadBalancerCommand({ Name: 'health' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+  const lbArn = (await fx.elb.send(new CreateLoadBalancerCommand({ Name: 'health' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
   const port = await freePort();
-  await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] }));
-  await Promise.all([eventAfter(t.daemon.bus, seq, health(arn, a.port, 'healthy')), eventAfter(t.daemon.bus, seq, health(arn, b.port, 'healthy'))]);
-  const healthy = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+  await fx.elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] }));
+  await Promise.all([eventAfter(fx.t.daemon.bus, seq, health(arn, a.port, 'healthy')), eventAfter(fx.t.daemon.bus, seq, health(arn, b.port, 'healthy'))]);
+  const healthy = await fx.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
   assert.deepEqual(healthy.TargetHealthDescriptions?.map((d) => d.TargetHealth?.State), ['healthy', 'healthy']);
 
-  seq = lastSeq(t.daemon.bus);
+  seq = lastSeq(fx.t.daemon.bus);
   b.setStatus(500);
-  await eventAfter(t.daemon.bus, seq, health(arn, b.port, 'unhealthy'));
-  const described = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: b.port }] }));
+  await eventAfter(fx.t.daemon.bus, seq, health(arn, b.port, 'unhealthy'));
+  const described = await fx.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: b.port }] }));
   assert.deepEqual(described.TargetHealthDescriptions?.[0]?.TargetHealth, {
     State: 'unhealthy',
     Reason: 'Target.ResponseCodeMismatch',
@@ -145,64 +125,63 @@ test('an unhealthy target stops receiving traffic and DescribeTargetHealth says 
   assert.equal(b.hits, hitsOfB, 'the unhealthy target got no request');
 
   b.setStatus(200);
-  await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '1' }] }));
-  seq = lastSeq(t.daemon.bus);
-  await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: a.port }] }));
-  const draining = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: a.port }] }));
+  await fx.elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '1' }] }));
+  seq = lastSeq(fx.t.daemon.bus);
+  await fx.elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: a.port }] }));
+  const draining = await fx.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: a.port }] }));
   assert.deepEqual(draining.TargetHealthDescriptions?.[0]?.TargetHealth, { State: 'draining', Reason: 'Target.DeregistrationInProgress', Description: 'Target deregistration is in progress' });
-  await eventAfter(t.daemon.bus, seq, health(arn, a.port, 'draining'));
+  await eventAfter(fx.t.daemon.bus, seq, health(arn, a.port, 'draining'));
   const hitsOfA = a.hits;
   assert.deepEqual(Object.keys(await tally(port, 10)), ['b'], 'a draining target gets no new request (b serves even while unhealthy: fail-open)');
   assert.equal(a.hits, hitsOfA);
-  await eventAfter(t.daemon.bus, seq, health(arn, a.port, 'unused'));
-  const after = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+  await eventAfter(fx.t.daemon.bus, seq, health(arn, a.port, 'unused'));
+  const after = await fx.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
   assert.deepEqual(after.TargetHealthDescriptions?.map((d) => d.Target?.Port), [b.port]);
 });
 
 test('a listener whose port is taken leaves the load balancer active_impaired with the port named, until the port is free', async () => {
-  const x = await target('x');
-  const taken = await startTarget('squatter');
-  targets.push(taken);
+  const x = await fx.target('x');
+  const taken = await fx.target('squatter');
   const arn = await group('taken', [x]);
-  const lbArn = (await elb.send(new CreateLoadBalancerCommand({ Name: 'taken' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
-  const seq = lastSeq(t.daemon.bus);
-  await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: taken.port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] }));
-  await eventAfter(t.daemon.bus, seq, (e) => e.type === 'elbv2.load-balancer.state-changed' && e.resource === lbArn);
-  const lb = (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers?.[0];
+  const lbArn = (await fx.elb.send(new CreateLoadBalancerCommand({ Name: 'taken' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+  const seq = lastSeq(fx.t.daemon.bus);
+  await fx.elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: taken.port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] }));
+  await eventAfter(fx.t.daemon.bus, seq, (e) => e.type === 'elbv2.load-balancer.state-changed' && e.resource === lbArn);
+  const lb = (await fx.elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers?.[0];
   assert.equal(lb?.State?.Code, 'active_impaired');
   assert.equal(lb?.State?.Reason, `Listener port ${taken.port} could not be bound on 127.0.0.1: the port is already in use`);
 
   // Once the port is free again the engine's retry (every 10 s) binds it and the load balancer is active.
-  const freed = lastSeq(t.daemon.bus);
+  const freed = lastSeq(fx.t.daemon.bus);
   await taken.close();
-  await eventAfter(t.daemon.bus, freed, (e) => e.type === 'elbv2.load-balancer.state-changed' && e.resource === lbArn && e.detail['state'] === 'active');
+  await eventAfter(fx.t.daemon.bus, freed, (e) => e.type === 'elbv2.load-balancer.state-changed' && e.resource === lbArn && e.detail['state'] === 'active');
   assert.deepEqual(await get(taken.port), { status: 200, body: 'x' });
 });
 
 test('deregistration drains: the in-flight request on the deregistered target completes, new ones go elsewhere', async () => {
-  const a = await target('drain-a');
-  const b = await target('drain-b');
+  const a = await fx.target('drain-a');
+  const b = await fx.target('drain-b');
   const arn = await group('drain', [a]);
-  await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '2' }] }));
-  const lbArn = (await elb.send(new CreateLoadBalancerCommand({ Name: 'drain' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
+  await fx.elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '2' }] }));
+  const lbArn = (await fx.elb.send(new CreateLoadBalancerCommand({ Name: 'drain' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
   const port = await freePort();
-  let seq = lastSeq(t.daemon.bus);
-  await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] }));
-  await eventAfter(t.daemon.bus, seq, health(arn, a.port, 'healthy'));
+  let seq = lastSeq(fx.t.daemon.bus);
+  await fx.elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] }));
+  await eventAfter(fx.t.daemon.bus, seq, health(arn, a.port, 'healthy'));
 
   const held = a.holdNext();
   const slow = get(port);
   await held.arrived;
-  seq = lastSeq(t.daemon.bus);
-  await elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: b.port }] }));
-  await eventAfter(t.daemon.bus, seq, health(arn, b.port, 'healthy'));
-  seq = lastSeq(t.daemon.bus);
-  await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: a.port }] }));
-  await eventAfter(t.daemon.bus, seq, health(arn, a.port, 'draining'));
+  seq = lastSeq(fx.t.daemon.bus);
+  await fx.elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: b.port }] }));
+  await eventAfter(fx.t.daemon.bus, seq, health(arn, b.port, 'healthy'));
+  seq = lastSeq(fx.t.daemon.bus);
+  await fx.elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: a.port }] }));
+  await eventAfter(fx.t.daemon.bus, seq, health(arn, a.port, 'draining'));
   assert.deepEqual(await tally(port, 5), { 'drain-b': 5 });
   held.release();
   assert.deepEqual(await slow, { status: 200, body: 'drain-a' }, 'the in-flight request finished on the draining target');
-  await eventAfter(t.daemon.bus, seq, health(arn, a.port, 'unused'));
-  const left = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+  await eventAfter(fx.t.daemon.bus, seq, health(arn, a.port, 'unused'));
+  const left = await fx.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
   assert.deepEqual(left.TargetHealthDescriptions?.map((d) => d.Target?.Port), [b.port]);
 });
