@@ -5,7 +5,7 @@ import type { BuildRecord } from '../../services/codebuild/build-state.ts';
 import type { Mount } from '../../runtime/types.ts';
 import type { Cache } from '../../specs/buildspec/read.ts';
 import type { EngineContext } from '../types.ts';
-import { cacheMountPoints, restoreCache, saveCache, type CacheMount, type CacheOptions } from './outputs/index.ts';
+import { cacheMountPoints, restoreCache, saveCache, type CacheBaseline, type CacheMount, type CacheOptions } from './outputs/index.ts';
 
 type Evaluate = (raw: string) => Promise<string>;
 
@@ -21,6 +21,7 @@ export class BuildCache {
   readonly #hostCacheDir: string;
   readonly #hostMode: boolean;
   #mounts: CacheMount[] = [];
+  #restored: CacheBaseline | undefined;
 
   constructor(ctx: EngineContext, record: BuildRecord, cache: Cache | undefined, hostSrc: string, hostCacheDir: string, hostMode: boolean) {
     this.#ctx = ctx;
@@ -81,14 +82,17 @@ export class BuildCache {
     else {
       log(`Restored cache ${result.matchedKey} (${result.files} files)`);
       for (const w of result.warnings) log(w);
+      this.#restored = result.baseline;
     }
   }
 
   async save(evaluate: Evaluate, log: (text: string) => void): Promise<void> {
     const options = this.enabled ? await this.#options(evaluate) : undefined;
     if (options === undefined) return;
-    const result = await saveCache(options);
+    const result = await saveCache(this.#restored === undefined ? options : { ...options, restored: this.#restored });
     for (const w of result.warnings) log(w);
-    log(result.status === 'saved' ? `Saved cache ${result.entry.key} (${result.entry.files} files, ${result.entry.size} bytes)` : `Cache not saved: ${result.reason}`);
+    if (result.status === 'saved') log(`Saved cache ${result.entry.key} (${result.entry.files} files, ${result.entry.size} bytes)`);
+    else if (result.status === 'unchanged') log(`Cache not saved: unchanged since it was restored (${result.entry.files} files)`);
+    else log(`Cache not saved: ${result.reason}`);
   }
 }

@@ -59,6 +59,31 @@ test('cache.paths (absolute and relative) are restored in the next build of the 
   assert.deepEqual(second.output.slice(0, 2), ['cached 1', 'vendored'], second.log.join('\n'));
 });
 
+test('a cache unchanged since its restore is not saved again (even when rewritten with the same content); a changed one is', async () => {
+  const buildspec = [
+    'version: 0.2',
+    'phases:',
+    '  build:',
+    '    commands:',
+    '      - cat vendor/v.txt 2>/dev/null || echo no cache yet',
+    '      - mkdir -p /root/.deps vendor && echo "$CONTENT" > vendor/v.txt && echo "$CONTENT" > /root/.deps/d.txt',
+    'cache:',
+    "  paths: ['/root/.deps/**/*', 'vendor/**/*']",
+    '',
+  ].join('\n');
+  const project = await createProject(h, buildspec, { cache: { type: 'LOCAL', modes: ['LOCAL_CUSTOM_CACHE'] } });
+  const run = (content: string) => runBuild(h, project, { environmentVariablesOverride: [{ name: 'CONTENT', value: content, type: 'PLAINTEXT' }] });
+  const saveLine = (log: string[]): string => log.find((l) => /Saved cache|Cache not saved/.test(l)) ?? 'no cache line';
+  const first = await run('one');
+  assert.match(saveLine(first.log), /Saved cache {2}\(2 files/);
+  const same = await run('one');
+  assert.equal(same.output[0], 'one');
+  assert.match(saveLine(same.log), /Cache not saved: unchanged since it was restored \(2 files\)/);
+  const changed = await run('two');
+  assert.match(saveLine(changed.log), /Saved cache {2}\(2 files/);
+  assert.equal((await run('two')).output[0], 'two');
+});
+
 test('host mode (image slipway:host) runs the buildspec on this machine, not isolated', async () => {
   const project = await createProject(h, 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "host $CODEBUILD_BUILD_NUMBER"\n      - test "$CODEBUILD_SRC_DIR" = "$(pwd)"\n      - cd /tmp\n  post_build:\n    commands:\n      - pwd\n', { image: 'slipway:host' });
   const { build, output, log } = await runBuild(h, project);

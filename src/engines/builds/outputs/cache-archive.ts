@@ -1,4 +1,5 @@
 // Cache archives: cache.paths (relative to the source, or absolute container paths behind host mounts) as a tar blob.
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, posix, resolve } from 'node:path';
@@ -25,7 +26,7 @@ export interface CacheRoots {
   readonly mounts?: readonly CacheMount[];
 }
 
-interface ArchiveEntry extends MatchedEntry {
+export interface ArchiveEntry extends MatchedEntry {
   /** `src/<rel>` or `abs/<container path without the leading slash>`. */
   readonly name: string;
 }
@@ -116,8 +117,13 @@ export async function writeCacheTar(entries: readonly ArchiveEntry[], blobs: Blo
  * Unpacks a cache tar into the roots. Each entry must land inside its root (no `..`); links are made after all
  * files so none is written through a link from the archive; names no root covers are skipped with a warning.
  */
-export async function extractCacheTar(blobs: BlobStore, digest: string, roots: CacheRoots): Promise<{ files: number; warnings: string[] }> {
+export async function extractCacheTar(blobs: BlobStore, digest: string, roots: CacheRoots): Promise<{ files: number; warnings: string[]; restored: Map<string, string | undefined> }> {
   const warnings: string[] = [];
+  /**
+   * Each restored file or link by archive name, in archive order, with the SHA-256 of a small file's content
+   * (hashed from the buffer it is written from: no second read); for a baseline (cache-baseline.ts).
+   */
+  const restored = new Map<string, string | undefined>();
   const links: Array<{ target: string; link: string }> = [];
   let files = 0;
   const made = new Set<string>();
@@ -146,6 +152,7 @@ export async function extractCacheTar(blobs: BlobStore, digest: string, roots: C
       }
       await ensureDir(dirname(dest));
       if (type === 'symlink') {
+        restored.set(entry.header.name, undefined);
         links.push({ target: entry.header.linkname ?? '', link: dest });
         entry.resume();
         continue;
@@ -155,12 +162,14 @@ export async function extractCacheTar(blobs: BlobStore, digest: string, roots: C
       // one write at a time made restoring node_modules slower than installing it); big ones stream.
       if (size <= SMALL_FILE_BYTES) {
         const content = await buffer(entry);
+        restored.set(entry.header.name, createHash('sha256').update(content).digest('hex'));
         await writes.add(async () => {
           await removeIfLink(dest);
           await writeFile(dest, content, { mode });
           if (mtime !== undefined) await utimes(dest, mtime, mtime);
         });
       } else {
+        restored.set(entry.header.name, undefined);
         await removeIfLink(dest);
         await pipeline(entry, createWriteStream(dest, { mode }));
         if (mtime !== undefined) await utimes(dest, mtime, mtime);
@@ -180,7 +189,7 @@ export async function extractCacheTar(blobs: BlobStore, digest: string, roots: C
     await symlink(target, link);
     files++;
   }
-  return { files, warnings };
+  return { files, warnings, restored };
 }
 
 const SMALL_FILE_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EventBus, typeFilter, type SlipwayEvent } from '../../../core/events.ts';
@@ -84,6 +84,72 @@ test('an unkeyed cache is replaced by each save, and the replaced archive is rem
   const dest = tempDir(t);
   await restoreCache({ store, blobs, projectKey: 'p', cache, srcDir: dest });
   assert.equal(readFileSync(join(dest, 'deps/a'), 'utf8'), 'two');
+});
+
+test('an unkeyed cache unchanged since its restore is not saved again; any change of content (even same size and mtime) is saved', async (t) => {
+  const blobs = tempBlobs(t);
+  const store = tempStore(t);
+  const events: SlipwayEvent[] = [];
+  const bus = new EventBus(store, () => 1000);
+  bus.subscribe(typeFilter('codebuild.cache.saved'), (e) => events.push(e));
+  const cache = cacheOf('  paths:', "    - 'deps/**/*'");
+  const first = await saveCache({ store, blobs, bus, projectKey: 'p', cache, srcDir: writeTree(tempDir(t), { 'deps/a': 'one', 'deps/b': 'bee', 'deps/.bin/a': { link: '../a' } }) });
+  assert.equal(first.status, 'saved');
+  const restoreInto = async (): Promise<{ src: string; restored: Awaited<ReturnType<typeof restoreCache>> }> => {
+    const src = tempDir(t);
+    return { src, restored: await restoreCache({ store, blobs, projectKey: 'p', cache, srcDir: src }) };
+  };
+
+  // Build 2 changes nothing but rewrites one file with the same content (as npm rewrites its hidden lockfile):
+  // no archive is written, the entry stays, no saved event.
+  const two = await restoreInto();
+  assert.ok(two.restored.status === 'hit' && two.restored.baseline !== undefined);
+  writeFileSync(join(two.src, 'deps/b'), 'bee');
+  utimesSync(join(two.src, 'deps/b'), new Date(), new Date(Date.now() + 60_000));
+  const unchanged = await saveCache({ store, blobs, bus, projectKey: 'p', cache, srcDir: two.src, restored: two.restored.baseline });
+  assert.equal(unchanged.status, 'unchanged');
+  assert.ok(first.status === 'saved' && unchanged.status === 'unchanged' && unchanged.entry.digest === first.entry.digest);
+  assert.equal(events.length, 1);
+
+  // Build 3 rewrites a file with content of the same size and puts its mtime back (as npm's fixed mtimes would):
+  // the change time still differs, so the cache is saved.
+  const three = await restoreInto();
+  const a = join(three.src, 'deps/a');
+  const before = statSync(a);
+  writeFileSync(a, 'two');
+  utimesSync(a, before.atime, before.mtime);
+  assert.ok(three.restored.status === 'hit');
+  const rewritten = await saveCache({ store, blobs, bus, projectKey: 'p', cache, srcDir: three.src, restored: three.restored.baseline });
+  assert.equal(rewritten.status, 'saved');
+  assert.equal(readFileSync(join((await restoreInto()).src, 'deps/a'), 'utf8'), 'two');
+
+  // A new file, or a removed one, is a change too.
+  for (const change of [(src: string) => writeTree(src, { 'deps/c': 'new' }), (src: string) => void writeFileSync(join(src, 'deps/b'), 'bee!')]) {
+    const next = await restoreInto();
+    change(next.src);
+    assert.ok(next.restored.status === 'hit');
+    assert.equal((await saveCache({ store, blobs, projectKey: 'p', cache, srcDir: next.src, restored: next.restored.baseline })).status, 'saved');
+  }
+});
+
+test('no baseline when the source already had files under the cache paths, nor for a keyed cache; after another build saved meanwhile, the save goes on', async (t) => {
+  const blobs = tempBlobs(t);
+  const store = tempStore(t);
+  const cache = cacheOf('  paths:', "    - 'deps/**/*'");
+  await saveCache({ store, blobs, projectKey: 'p', cache, srcDir: writeTree(tempDir(t), { 'deps/a': 'one' }) });
+  const withExtra = await restoreCache({ store, blobs, projectKey: 'p', cache, srcDir: writeTree(tempDir(t), { 'deps/committed': 'x' }) });
+  assert.ok(withExtra.status === 'hit' && withExtra.baseline === undefined);
+
+  const keyed = cacheOf('  key: k', '  paths:', "    - 'deps/**/*'");
+  await saveCache({ store, blobs, projectKey: 'p', cache: keyed, srcDir: writeTree(tempDir(t), { 'deps/a': 'one' }) });
+  const keyedHit = await restoreCache({ store, blobs, projectKey: 'p', cache: keyed, srcDir: tempDir(t) });
+  assert.ok(keyedHit.status === 'hit' && keyedHit.baseline === undefined);
+
+  const src = tempDir(t);
+  const mine = await restoreCache({ store, blobs, projectKey: 'p', cache, srcDir: src });
+  assert.ok(mine.status === 'hit' && mine.baseline !== undefined);
+  await saveCache({ store, blobs, projectKey: 'p', cache, srcDir: writeTree(tempDir(t), { 'deps/a': 'other build' }) });
+  assert.equal((await saveCache({ store, blobs, projectKey: 'p', cache, srcDir: src, restored: mine.baseline })).status, 'saved');
 });
 
 test('cache.key: exact match, never updated once saved, shared across projects', async (t) => {

@@ -7,6 +7,7 @@ import type { Migration, Row, Store } from '../../../store/db.ts';
 import { num, str } from '../../../store/db.ts';
 import type { CacheRoots } from './cache-archive.ts';
 import { cacheEntries, extractCacheTar, writeCacheTar } from './cache-archive.ts';
+import { baselineOf, unchangedSince, type CacheBaseline } from './cache-baseline.ts';
 import { normalisePattern } from './match.ts';
 
 export const CACHE_MIGRATIONS: readonly Migration[] = [
@@ -44,7 +45,11 @@ export interface CacheOptions extends CacheRoots {
   /** When given, `codebuild.cache.saved` is published in the index transaction. */
   readonly bus?: EventBus;
   readonly now?: () => number;
+  /** saveCache: what this build restored (RestoreResult.baseline); an unchanged cache is then not saved again. */
+  readonly restored?: CacheBaseline;
 }
+
+export type { CacheBaseline } from './cache-baseline.ts';
 
 export interface CacheEntryInfo {
   readonly key: string;
@@ -66,10 +71,14 @@ export type RestoreResult =
       readonly entry: CacheEntryInfo;
       readonly files: number;
       readonly warnings: readonly string[];
+      /** For saveCache's `restored`; absent when the save will not replace this entry (keyed caches). */
+      readonly baseline?: CacheBaseline;
     };
 
 export type SaveResult =
   | { readonly status: 'skipped'; readonly reason: string; readonly warnings: readonly string[] }
+  /** The files are as restored and the index still holds that archive: nothing is written. */
+  | { readonly status: 'unchanged'; readonly entry: CacheEntryInfo; readonly warnings: readonly string[] }
   | { readonly status: 'saved'; readonly entry: CacheEntryInfo; readonly warnings: readonly string[] };
 
 /**
@@ -117,12 +126,19 @@ export async function restoreCache(options: CacheOptions): Promise<RestoreResult
   if (found === undefined) return { status: 'miss', key: key ?? '', triedKeys: tried };
   const entry = entryOf(found.row);
   const restored = await extractCacheTar(options.blobs, entry.digest, options);
-  return { status: found.status, matchedKey: entry.key, entry, files: restored.files, warnings: restored.warnings };
+  const result = { status: found.status, matchedKey: entry.key, entry, files: restored.files, warnings: restored.warnings };
+  // Only an unkeyed cache is ever saved over the entry it came from (a keyed one is never updated).
+  if (key !== undefined || cache.action === 'restore') return result;
+  const { entries } = await cacheEntries(cache.paths, options);
+  // Files the source already had under the cache paths would make the tree differ from the archive: no baseline.
+  const baseline = baselineOf({ scope: projectScope(options.projectKey), key: '', version, digest: entry.digest }, entries, restored.restored);
+  return baseline === undefined ? result : { ...result, baseline };
 }
 
 /**
  * Saves the cache paths. A keyed cache is written once and never replaced (AWS: "a unique cache copy that will
- * not be updated once created"); an unkeyed cache is the project's latest and is replaced by every save.
+ * not be updated once created"); an unkeyed cache is the project's latest and is replaced by every save, except
+ * when `restored` shows the files are exactly as this build restored them (status `unchanged`, nothing written).
  */
 export async function saveCache(options: CacheOptions): Promise<SaveResult> {
   const { cache, store } = options;
@@ -139,6 +155,12 @@ export async function saveCache(options: CacheOptions): Promise<SaveResult> {
   }
   const { entries, warnings } = await cacheEntries(cache.paths, options);
   if (entries.length === 0) return { status: 'skipped', reason: 'no files matched the cache paths', warnings };
+  const restored = options.restored;
+  if (restored !== undefined && restored.scope === scope && restored.key === cacheKey && restored.version === version && (await unchangedSince(restored, entries))) {
+    const current = existing();
+    // Unless another build of the project saved since this one restored: then the save goes on (the last save wins).
+    if (current !== undefined && str(current, 'digest') === restored.digest) return { status: 'unchanged', entry: entryOf(current), warnings };
+  }
   const blob = await writeCacheTar(entries, options.blobs);
   const now = options.now?.() ?? Date.now();
   const entry: CacheEntryInfo = { key: cacheKey, version, digest: blob.digest, size: blob.size, files: entries.length, project: options.projectKey, created: now };

@@ -7,7 +7,7 @@ export type { StoredArchive, ZipEntryInfo } from './zip.ts';
 export { extractZip, listZip, readZipEntry } from './zip.ts';
 export type { CacheMount, CacheRoots } from './cache-archive.ts';
 export { cacheMountPoints } from './cache-archive.ts';
-export type { CacheEntryInfo, CacheOptions, RestoreResult, SaveResult } from './cache.ts';
+export type { CacheBaseline, CacheEntryInfo, CacheOptions, RestoreResult, SaveResult } from './cache.ts';
 export { CACHE_MIGRATIONS, cacheVersion, listCaches, restoreCache, saveCache } from './cache.ts';
 export type { ParsedTestCase, TestStatus } from './junit.ts';
 export { parseCucumberJson, parseJUnitXml, ReportParseError } from './junit.ts';

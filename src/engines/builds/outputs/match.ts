@@ -16,6 +16,9 @@ export interface MatchedEntry {
   readonly mode: number;
   readonly size: number;
   readonly mtime: Date;
+  /** Change time and inode (of the file read): with size and mtime, what a cache fingerprint compares. */
+  readonly ctimeMs: number;
+  readonly ino: number;
 }
 
 export interface MatchOptions {
@@ -157,26 +160,32 @@ class Walker {
       return;
     }
     const inner = new Set(seen).add(real);
-    for (const d of await readdirSorted(dir)) {
-      const abs = join(dir, d.name);
-      const s = await lstatOrUndefined(abs);
+    // A regular file listed in a directory that really lies inside the confining one is inside too: no realpath
+    // per file (it was most of the time of scanning a cache of thousands of small files).
+    const confine = this.#options.confine;
+    const inside = confine === undefined || isInside(confine, real);
+    const paths = (await readdirSorted(dir)).map((d) => join(dir, d.name));
+    // One directory's entries are stat'ed together (a cache directory holds hundreds of small files), walked in order.
+    const stats = await Promise.all(paths.map(lstatOrUndefined));
+    for (const [i, abs] of paths.entries()) {
+      const s = stats[i];
       if (s === undefined) continue;
       if (s.isDirectory()) await this.dir(base, abs, accept, depth - 1, inner);
-      else await this.entry(base, abs, s, accept, depth - 1, inner);
+      else await this.entry(base, abs, s, accept, depth - 1, inner, inside);
     }
   }
 
-  async entry(base: string, abs: string, s: Stats, accept: (rel: string) => boolean, depth: number, seen: Set<string>): Promise<void> {
+  async entry(base: string, abs: string, s: Stats, accept: (rel: string) => boolean, depth: number, seen: Set<string>, parentInside = false): Promise<void> {
     const rel = toPosix(relative(base, abs));
     if (s.isFile()) {
-      if (accept(rel)) await this.#add(rel, abs, s);
+      if (accept(rel)) await this.#add(rel, abs, s, parentInside);
       return;
     }
     if (!s.isSymbolicLink()) return; // sockets, fifos, devices: never archived
     const linkTarget = await readlink(abs);
     const resolved = resolve(abs, '..', linkTarget);
     if (this.#options.keepLinks && isInside(this.#options.linkRoot, resolved)) {
-      if (accept(rel)) this.#entries.push({ rel, abs, kind: 'symlink', linkTarget, mode: 0o120777, size: 0, mtime: s.mtime });
+      if (accept(rel)) this.#entries.push({ rel, abs, kind: 'symlink', linkTarget, mode: 0o120777, size: 0, mtime: s.mtime, ctimeMs: s.ctimeMs, ino: s.ino });
       return;
     }
     const t = await statOrUndefined(abs);
@@ -189,8 +198,8 @@ class Walker {
     } else if (t.isFile() && accept(rel)) await this.#add(rel, abs, t);
   }
 
-  async #add(rel: string, abs: string, s: Stats): Promise<void> {
-    if (await this.#confined(rel, abs)) this.#entries.push({ rel, abs, kind: 'file', mode: s.mode, size: s.size, mtime: s.mtime });
+  async #add(rel: string, abs: string, s: Stats, knownInside = false): Promise<void> {
+    if (knownInside || (await this.#confined(rel, abs))) this.#entries.push({ rel, abs, kind: 'file', mode: s.mode, size: s.size, mtime: s.mtime, ctimeMs: s.ctimeMs, ino: s.ino });
   }
 
   /** True when `abs` really lies inside the confining directory (or nothing confines). */
