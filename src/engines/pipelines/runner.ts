@@ -165,12 +165,14 @@ export class PipelineRunner {
 
   #job(run: ActionRun, signal: AbortSignal): ActionJob {
     const ctx = this.#ctx;
-    const e = ctx.store.get('SELECT source_revisions FROM codepipeline_executions WHERE id = ?', run.executionId);
+    const e = ctx.store.get('SELECT source_revisions, rollback_target FROM codepipeline_executions WHERE id = ?', run.executionId);
     const overrides = JSON.parse(e === undefined ? '[]' : str(e, 'source_revisions')) as Array<{ actionName: string; revisionType: string; revisionValue: string }>;
     const override = run.stageIndex === 0 ? overrides.find((o) => o.actionName === run.actionName) : undefined;
     // Each source artifact's revision, from the source actions that produced it (CodeBuild's resolved source version).
     const revisions = new Map<string, string>();
-    for (const row of ctx.store.all("SELECT * FROM codepipeline_action_runs WHERE execution_id = ? AND stage_index = 0 AND status = 'Succeeded'", run.executionId)) {
+    // A ROLLBACK execution carries the revisions of the execution it rolls back to.
+    const sources = e === undefined || str(e, 'rollback_target') === '' ? run.executionId : str(e, 'rollback_target');
+    for (const row of ctx.store.all("SELECT * FROM codepipeline_action_runs WHERE execution_id = ? AND stage_index = 0 AND status = 'Succeeded'", sources)) {
       const source = toActionRun(row);
       const id = source.output?.revision?.revisionId;
       if (id !== undefined) for (const a of source.input.outputArtifacts) revisions.set(a.name, id);

@@ -22,6 +22,7 @@ import type { ServiceContext } from '../../services/types.ts';
 import { findActionType, keyOf } from '../../specs/pipeline/action-types.ts';
 import type { ActionProvider } from './types.ts';
 import { ActionFailure } from './types.ts';
+import { retryFailedStage, rollBackFailedStage } from './failure-policy.ts';
 import { resolveConfiguration } from './variables.ts';
 
 export interface PassResult {
@@ -159,21 +160,12 @@ export class Scheduler {
     const failed = states.find((r) => r?.status === 'Failed' || r?.status === 'Abandoned');
     if (failed !== undefined) {
       if (inProgress) return false;
-      // onFailure RETRY: AWS retries a failed stage automatically once.
-      if (stageDecl.onFailure?.result === 'RETRY' && stage.autoRetries === 0) {
-        const mode = stageDecl.onFailure.retryConfiguration?.retryMode ?? 'FAILED_ACTIONS';
-        this.#ctx.store.run(
-          "UPDATE codepipeline_stage_runs SET attempt = attempt + 1, retry_mode = ?, auto_retries = 1, retry_trigger = 'AutomatedStageRetry', updated = ? WHERE execution_id = ? AND stage_index = ?",
-          mode,
-          this.#now(),
-          e.id,
-          e.stageIndex,
-        );
-        this.#ctx.bus.publish({ type: STATE_CHANGE.stage, resource: pipelineArn(this.#ctx, e.pipeline), detail: { pipeline: e.pipeline, 'execution-id': e.id, stage: stage.stageName, state: 'InProgress', retryMode: mode, trigger: 'AutomatedStageRetry' } });
-        return true;
-      }
+      if (retryFailedStage(this.#ctx, e, stageDecl, stage)) return true;
       this.#setStage(e, stage, 'Failed');
-      this.#setExecution(e, 'Failed', 'done', e.stageIndex, `Action ${failed.actionName} in stage ${stage.stageName} failed: ${failed.errorMessage}`);
+      const summary = `Action ${failed.actionName} in stage ${stage.stageName} failed: ${failed.errorMessage}`;
+      this.#setExecution(e, 'Failed', 'done', e.stageIndex, summary);
+      const rollback = rollBackFailedStage(this.#ctx, e, stageDecl, stage);
+      if (rollback !== undefined) this.#ctx.store.run('UPDATE codepipeline_executions SET summary = ? WHERE id = ?', summary + rollback, e.id);
       return true;
     }
     const orders = [...new Set(actions.map((a) => a.runOrder ?? 1))].sort((a, b) => a - b);
@@ -185,7 +177,8 @@ export class Scheduler {
       return true;
     }
     this.#setStage(e, stage, 'Succeeded');
-    if (e.stageIndex + 1 >= stages.length) this.#setExecution(e, 'Succeeded', 'done', e.stageIndex, 'Succeeded');
+    // A ROLLBACK execution runs its one stage only.
+    if (e.stageIndex + 1 >= stages.length || e.executionType === 'ROLLBACK') this.#setExecution(e, 'Succeeded', 'done', e.stageIndex, 'Succeeded');
     else this.#setExecution(e, 'InProgress', 'waiting', e.stageIndex + 1);
     return true;
   }
@@ -251,7 +244,7 @@ export class Scheduler {
       resolved = resolveConfiguration(configuration, {
         executionId: e.id,
         pipelineVariables: new Map(e.variables.map((v) => [v.name, v.resolvedValue])),
-        namespace: (ns) => this.#namespace(e.id, ns),
+        namespace: (ns) => this.#namespace(e, ns),
       });
     } catch (error) {
       if (!(error instanceof ActionFailure)) throw error;
@@ -301,8 +294,9 @@ export class Scheduler {
     if (failure === undefined) result.launches.push(id);
   }
 
-  #namespace(executionId: string, ns: string): Record<string, string> | undefined {
-    const rows = this.#ctx.store.all("SELECT * FROM codepipeline_action_runs WHERE execution_id = ? AND status = 'Succeeded' ORDER BY seq DESC", executionId).map(toActionRun);
+  /** A ROLLBACK execution sees its own actions' variables first, then those of the execution it rolls back to. */
+  #namespace(e: ExecutionRow, ns: string): Record<string, string> | undefined {
+    const rows = this.#ctx.store.all("SELECT * FROM codepipeline_action_runs WHERE execution_id IN (?, ?) AND status = 'Succeeded' ORDER BY seq DESC", e.id, e.rollbackTarget).map(toActionRun);
     return rows.find((r) => r.input.namespace === ns)?.output?.outputVariables;
   }
 }

@@ -99,12 +99,17 @@ export function stopPipelineExecution(input: StopPipelineExecutionInput, ctx: Op
 /** Where each source artifact came from, as the source action reported it. */
 function sourceRevisions(ctx: OperationContext, e: ExecutionRow): Array<{ actionName: string; artifactName: string; revisionId?: string; revisionSummary?: string; revisionUrl?: string; created?: number }> {
   const out = [];
-  for (const run of actionRunsOf(ctx, e.id, 0)) {
+  for (const run of actionRunsOf(ctx, e.rollbackTarget === '' ? e.id : e.rollbackTarget, 0)) {
     if (run.status !== 'Succeeded' || run.output?.revision === undefined) continue;
     const rev = run.output.revision;
     out.push({ actionName: run.actionName, artifactName: run.input.outputArtifacts[0]?.name ?? '', ...rev });
   }
   return out;
+}
+
+/** executionType, and for a ROLLBACK execution the execution it rolled back to. */
+function typeOf(e: ExecutionRow): Pick<PipelineExecutionSummary, 'executionType' | 'rollbackMetadata'> {
+  return { executionType: e.executionType, ...(e.rollbackTarget === '' ? {} : { rollbackMetadata: { rollbackTargetPipelineExecutionId: e.rollbackTarget } }) };
 }
 
 export function getPipelineExecution(input: GetPipelineExecutionInput, ctx: OperationContext): GetPipelineExecutionOutput {
@@ -128,7 +133,7 @@ export function getPipelineExecution(input: GetPipelineExecutionInput, ctx: Oper
       ...(e.variables.length > 0 ? { variables: e.variables } : {}),
       trigger: e.trigger as PipelineExecutionSummary['trigger'],
       executionMode: e.mode as 'SUPERSEDED',
-      executionType: 'STANDARD',
+      ...typeOf(e),
     },
   };
 }
@@ -149,7 +154,7 @@ export function summaryOf(ctx: OperationContext, e: ExecutionRow): PipelineExecu
     trigger: e.trigger as PipelineExecutionSummary['trigger'],
     ...(e.stopMode === '' ? {} : { stopTrigger: { reason: e.stopReason } }),
     executionMode: e.mode as 'SUPERSEDED',
-    executionType: 'STANDARD',
+    ...typeOf(e),
   };
 }
 

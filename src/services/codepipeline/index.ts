@@ -3,6 +3,7 @@ import { op, type ServiceDefinition } from '../types.ts';
 import { disableStageTransition, enableStageTransition, listActionTypes, putApprovalResult } from './control.ts';
 import { getPipelineExecution, listPipelineExecutions, retryStageExecution, startPipelineExecution, stopPipelineExecution } from './executions.ts';
 import { createPipeline, deletePipeline, getPipeline, listPipelines, listTagsForResource, tagResource, untagResource, updatePipeline } from './pipelines.ts';
+import { rollbackStage } from './rollback.ts';
 import { codepipelineMigrations } from './state.ts';
 import { getPipelineState, listActionExecutions } from './views.ts';
 
@@ -27,6 +28,7 @@ export const codepipelineService: ServiceDefinition = {
     ListPipelineExecutions: op(listPipelineExecutions),
     ListActionExecutions: op(listActionExecutions),
     RetryStageExecution: op(retryStageExecution),
+    RollbackStage: op(rollbackStage),
     DisableStageTransition: op(disableStageTransition),
     EnableStageTransition: op(enableStageTransition),
     PutApprovalResult: op(putApprovalResult),

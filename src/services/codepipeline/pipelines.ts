@@ -151,7 +151,7 @@ export function deletePipeline(input: DeletePipelineInput, ctx: OperationContext
     }
     ctx.store.run('DELETE FROM codepipeline_pipelines WHERE name = ?', name);
     // The history goes with the pipeline; the runner aborts the providers of runs that no longer exist and deletes the artifact blobs.
-    const artifacts = ctx.store.all('SELECT digest FROM codepipeline_artifacts WHERE execution_id IN (SELECT id FROM codepipeline_executions WHERE pipeline = ?)', name).map((r) => str(r, 'digest'));
+    const artifacts = ctx.store.all('SELECT DISTINCT digest FROM codepipeline_artifacts WHERE execution_id IN (SELECT id FROM codepipeline_executions WHERE pipeline = ?)', name).map((r) => str(r, 'digest'));
     ctx.store.run('DELETE FROM codepipeline_artifacts WHERE execution_id IN (SELECT id FROM codepipeline_executions WHERE pipeline = ?)', name);
     for (const table of ['codepipeline_action_runs', 'codepipeline_stage_runs', 'codepipeline_executions']) ctx.store.run(`DELETE FROM ${table} WHERE pipeline = ?`, name);
     ctx.bus.publish({ type: PIPELINE_CHANGED, resource: pipelineArn(ctx, name), detail: { pipeline: name, change: 'deleted', artifacts } });

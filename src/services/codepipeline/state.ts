@@ -106,6 +106,11 @@ export const codepipelineMigrations: readonly Migration[] = [
     ALTER TABLE codepipeline_stage_runs ADD COLUMN manual_retries INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE codepipeline_stage_runs ADD COLUMN retry_trigger TEXT;`,
   },
+  {
+    id: 'codepipeline/003-rollbacks',
+    sql: `ALTER TABLE codepipeline_executions ADD COLUMN execution_type TEXT NOT NULL DEFAULT 'STANDARD';
+    ALTER TABLE codepipeline_executions ADD COLUMN rollback_target TEXT;`,
+  },
 ];
 
 /** The event every pipeline, stage and action state change publishes (detail.level says which). */
@@ -173,6 +178,10 @@ export interface ExecutionRow {
   readonly sourceRevisions: Array<{ actionName: string; revisionType: string; revisionValue: string }>;
   readonly stopMode: '' | 'wait' | 'abandon';
   readonly stopReason: string;
+  /** ROLLBACK for an execution that re-runs one stage with an earlier execution's artifacts and variables. */
+  readonly executionType: 'STANDARD' | 'ROLLBACK';
+  /** The execution a ROLLBACK execution takes its source revisions, artifacts and variables from ('' otherwise). */
+  readonly rollbackTarget: string;
   readonly started: number;
   readonly updated: number;
 }
@@ -193,6 +202,8 @@ export function toExecution(row: Row): ExecutionRow {
     sourceRevisions: JSON.parse(str(row, 'source_revisions')) as ExecutionRow['sourceRevisions'],
     stopMode: str(row, 'stop_mode') as ExecutionRow['stopMode'],
     stopReason: str(row, 'stop_reason'),
+    executionType: str(row, 'execution_type') === 'ROLLBACK' ? 'ROLLBACK' : 'STANDARD',
+    rollbackTarget: str(row, 'rollback_target'),
     started: num(row, 'started'),
     updated: num(row, 'updated'),
   };

@@ -46,10 +46,11 @@ export function getPipelineState(input: GetPipelineStateInput, ctx: OperationCon
   const p = getPipelineRow(ctx, name);
   const declaration = declarationAt(ctx, name, p.version) ?? ({} as PipelineDeclaration);
   const waiting = ctx.store.all("SELECT * FROM codepipeline_executions WHERE pipeline = ? AND phase = 'waiting' AND status IN ('InProgress', 'Stopping') ORDER BY seq", name).map(toExecution);
+  const typeOfExecution = (id: string): 'STANDARD' | 'ROLLBACK' => (ctx.store.get('SELECT execution_type FROM codepipeline_executions WHERE id = ?', id)?.['execution_type'] === 'ROLLBACK' ? 'ROLLBACK' : 'STANDARD');
   const stageStates: StageState[] = (declaration.stages ?? []).map((stage, index) => {
     const stageName = stage.name ?? '';
     const latest = latestStageRun(ctx, name, stageName);
-    const inbound = waiting.filter((e) => e.stageIndex === index).map((e) => ({ pipelineExecutionId: e.id, status: 'InProgress' as const, type: 'STANDARD' as const }));
+    const inbound = waiting.filter((e) => e.stageIndex === index).map((e) => ({ pipelineExecutionId: e.id, status: 'InProgress' as const, type: e.executionType }));
     const transition = transitionOf(ctx, name, stageName);
     const actionStates = (stage.actions ?? []).map((action) => {
       const row = ctx.store.get('SELECT * FROM codepipeline_action_runs WHERE pipeline = ? AND stage_name = ? AND action_name = ? ORDER BY seq DESC LIMIT 1', name, stageName, action.name ?? '');
@@ -75,7 +76,7 @@ export function getPipelineState(input: GetPipelineStateInput, ctx: OperationCon
             },
           }),
       actionStates,
-      ...(latest === undefined ? {} : { latestExecution: { pipelineExecutionId: latest.executionId, status: latest.status, type: 'STANDARD' as const } }),
+      ...(latest === undefined ? {} : { latestExecution: { pipelineExecutionId: latest.executionId, status: latest.status, type: typeOfExecution(latest.executionId) } }),
       ...(latest === undefined || latest.retryTrigger === ''
         ? {}
         : {
