@@ -55,6 +55,8 @@ export function toXml(name: string, value: unknown): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) return `<${name}>${value.map((v) => toXml('member', v)).join('')}</${name}>`;
   if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`;
+  // Maps (SNS attributes) are <entry><key/><value/></entry> lists in the Query protocol's XML.
+  if (value instanceof Map) return `<${name}>${[...value].map(([k, v]) => `<entry>${toXml('key', k)}${toXml('value', v)}</entry>`).join('')}</${name}>`;
   if (typeof value === 'object') {
     const inner = Object.entries(value)
       .map(([k, v]) => toXml(k, v))

@@ -7,9 +7,11 @@ import { codecommitService } from './codecommit/index.ts';
 import { ecrService } from './ecr/index.ts';
 import { ecsService } from './ecs/index.ts';
 import { elbv2Service } from './elbv2/index.ts';
+import { eventsService } from './events/index.ts';
 import { iamService } from './iam/index.ts';
 import { logsService } from './logs/index.ts';
 import { secretsmanagerService } from './secretsmanager/index.ts';
+import { snsService } from './sns/index.ts';
 import { ssmService } from './ssm/index.ts';
 import type { ServiceDefinition } from './types.ts';
 
@@ -19,4 +21,6 @@ export const services: readonly ServiceDefinition[] = [ssmService, ecrService, c
   codedeployService,
   codepipelineService,
   cloudwatchService,
+  snsService,
+  eventsService,
 ];

@@ -1,5 +1,6 @@
 // Approval/AWS/Manual: holds the stage until PutApprovalResult (approved, rejected) or the action's timeout (7 days by default).
 import { findActionRun, APPROVAL_RESULT } from '../../../services/codepipeline/state.ts';
+import { notifyApprovers } from '../../notifications/approval.ts';
 import type { EngineContext } from '../../types.ts';
 import { ActionFailure, type ActionProvider } from '../types.ts';
 
@@ -22,6 +23,7 @@ export function manualApproval(ctx: EngineContext, options: ManualApprovalOption
       if (job.resumeState === undefined) {
         job.persist({ token: job.token ?? '' });
         job.progress({ summary: ['Waiting for approval', custom, link].filter((s) => s !== undefined && s !== '').join(': ') });
+        if (job.configuration['NotificationArn'] !== undefined) notifyApprovers(ctx, job);
       }
       // Listen before reading the row, so a result recorded in between is not missed.
       const listening = new AbortController();

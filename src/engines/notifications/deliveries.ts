@@ -1,0 +1,104 @@
+// The HTTP/S delivery worker: POSTs queued SNS messages, retries on AWS's schedule, logs every attempt, resumes after a restart.
+import { SlipwayError } from '../../core/errors.ts';
+import { typeFilter } from '../../core/events.ts';
+import { appendLogEvents } from '../../services/logs/index.ts';
+import {
+  deliveryStatusRecord,
+  DELIVERY_QUEUED,
+  findDelivery,
+  httpRequestFor,
+  pendingDeliveries,
+  recordAttempt,
+  topicNameOf,
+  type AttemptOutcome,
+  type Delivery,
+} from '../../services/sns/index.ts';
+import type { EngineContext } from '../types.ts';
+
+/** How long SNS waits for an HTTP/S endpoint to answer before counting the attempt as failed. */
+export const HTTP_TIMEOUT_MS = 15_000;
+const MAX_RESPONSE_CHARS = 1_000;
+
+export class DeliveryWorker {
+  readonly #ctx: EngineContext;
+  readonly #running = new Map<number, Promise<void>>();
+  readonly #stop = new AbortController();
+  #unsubscribe: () => void = () => {};
+
+  constructor(ctx: EngineContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Picks up what a previous run left pending, then every delivery queued from now on. */
+  start(): void {
+    this.#unsubscribe = this.#ctx.bus.subscribe(typeFilter(DELIVERY_QUEUED), (e) => this.#run(Number(e.detail['deliveryId'])));
+    for (const d of pendingDeliveries(this.#ctx)) this.#run(d.id);
+  }
+
+  get inFlight(): number {
+    return this.#running.size;
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe();
+    this.#stop.abort(new Error('slipway is stopping'));
+    await Promise.allSettled([...this.#running.values()]);
+  }
+
+  #run(id: number): void {
+    if (this.#running.has(id) || this.#stop.signal.aborted) return;
+    const task = this.#loop(id)
+      .catch((error: unknown) => {
+        if (!this.#stop.signal.aborted) this.#ctx.log.error({ err: error, deliveryId: id }, 'sns delivery failed unexpectedly');
+      })
+      .finally(() => this.#running.delete(id));
+    this.#running.set(id, task);
+  }
+
+  async #loop(id: number): Promise<void> {
+    const signal = this.#stop.signal;
+    let d = findDelivery(this.#ctx, id);
+    while (d?.status === 'Pending' && !signal.aborted) {
+      const wait = d.nextAttempt - this.#ctx.clock.now();
+      if (wait > 0) await this.#ctx.clock.sleep(wait, signal);
+      const outcome = await this.#post(d, signal);
+      // An attempt cut short by a stop is not recorded: the next start makes it again (at-least-once, as SNS).
+      if (signal.aborted) return;
+      const current = d;
+      d = this.#ctx.store.tx(() => {
+        const next = recordAttempt(this.#ctx, current, outcome);
+        if (current.type === 'Notification') this.#log(current, next.attempts, outcome);
+        return next;
+      });
+    }
+  }
+
+  async #post(d: Delivery, stop: AbortSignal): Promise<AttemptOutcome> {
+    const { headers, body } = httpRequestFor(d, this.#ctx.endpoint());
+    try {
+      const res = await fetch(d.endpoint, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.any([stop, AbortSignal.timeout(HTTP_TIMEOUT_MS)]) });
+      const text = await res.text().catch(() => '');
+      return { statusCode: res.status, response: text.slice(0, MAX_RESPONSE_CHARS) };
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+      return { response: `Connection failed: ${reason}` };
+    }
+  }
+
+  /** SNS delivery-status logging: successes to sns/<region>/<account>/<topic>, failed attempts to …/Failure. */
+  #log(d: Delivery, attempt: number, outcome: AttemptOutcome): void {
+    const topic = topicNameOf(this.#ctx, d.topicArn) ?? 'unknown';
+    const record = deliveryStatusRecord(d, attempt, outcome, this.#ctx.clock.now());
+    const base = `sns/${this.#ctx.config.region}/${this.#ctx.config.accountId}/${topic}`;
+    const group = record['status'] === 'SUCCESS' ? base : `${base}/Failure`;
+    const stream = d.subscriptionArn.split(':').pop() ?? 'delivery';
+    try {
+      appendLogEvents(this.#ctx, group, stream, [{ timestamp: this.#ctx.clock.now(), message: JSON.stringify(record) }]);
+    } catch (error) {
+      // The attempt itself is recorded; a log that cannot be written must not undo it.
+      if (!(error instanceof SlipwayError)) throw error;
+      this.#ctx.log.warn({ err: error, group }, 'sns delivery-status log not written');
+    }
+  }
+}
