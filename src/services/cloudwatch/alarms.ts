@@ -3,6 +3,7 @@ import type { ComparisonOperator, DescribeAlarmsOutput, Dimension, MetricAlarm, 
 import { describeValue } from '../../core/errors.ts';
 import { arn } from '../../core/ids.ts';
 import { num, str, type Row } from '../../store/db.ts';
+import { pageAt, resumeAt, type Page } from '../paging.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
 import { cloudwatchError } from './errors.ts';
 import { STATISTICS } from './metrics.ts';
@@ -141,21 +142,18 @@ export function describeAlarms(input: Record<string, unknown>, ctx: OperationCon
   if (state !== undefined && !STATES.includes(state)) throw cloudwatchError('InvalidParameterValueException', `StateValue: found ${describeValue(state)}, expected one of ${STATES.join(', ')}`);
   const types = (input['AlarmTypes'] as string[] | undefined) ?? ['MetricAlarm'];
   const max = typeof input['MaxRecords'] === 'number' ? input['MaxRecords'] : 50;
-  let start = 0;
   const token = input['NextToken'];
-  if (token !== undefined) {
-    start = typeof token === 'string' ? Number(Buffer.from(token, 'base64url').toString('utf8')) : Number.NaN;
-    if (!Number.isInteger(start) || start < 0) throw cloudwatchError('InvalidNextToken', 'NextToken: expected a token from a previous response');
-  }
+  const invalidToken = (): Error => cloudwatchError('InvalidNextToken', 'NextToken: expected a token from a previous response');
+  if (token !== undefined && typeof token !== 'string') throw invalidToken();
+  const start = resumeAt(token, invalidToken);
   const rows = ctx.store
     .all('SELECT * FROM cloudwatch_alarms ORDER BY name')
     .filter((r) => (names === undefined || names.includes(str(r, 'name'))) && (prefix === undefined || str(r, 'name').startsWith(prefix)) && (state === undefined || str(r, 'state_value') === state));
-  const slice = types.includes('MetricAlarm') ? rows.slice(start, start + max) : [];
-  const end = start + slice.length;
+  const page: Page<Row> = types.includes('MetricAlarm') ? pageAt(rows, start, max) : { items: [] };
   return {
-    MetricAlarms: slice.map((r) => toMetricAlarm(ctx, r)),
+    MetricAlarms: page.items.map((r) => toMetricAlarm(ctx, r)),
     CompositeAlarms: [],
-    ...(types.includes('MetricAlarm') && end < rows.length ? { NextToken: Buffer.from(String(end)).toString('base64url') } : {}),
+    ...(page.nextToken === undefined ? {} : { NextToken: page.nextToken }),
   };
 }
 

@@ -9,9 +9,10 @@ import type {
   ListBranchesOutput,
 } from '@aws-sdk/client-codecommit';
 import { SlipwayError } from '../../core/errors.ts';
+import { pageAt } from '../paging.ts';
 import type { OperationContext } from '../types.ts';
 import { git, GitCommandError, listRefs, peelToCommit, withRepoLock, ZERO_ID } from './git.ts';
-import { diffRefs, getRepository, recordRefChanges, type Repository } from './state.ts';
+import { continuationStart, diffRefs, getRepository, recordRefChanges, type Repository } from './state.ts';
 
 /** Runs `fn` under the repository's write lock and records whatever refs it changed as events. */
 export async function updateRefs<T>(ctx: OperationContext, repo: Repository, fn: () => Promise<T>): Promise<T> {
@@ -55,13 +56,8 @@ export async function getBranch(input: GetBranchInput, ctx: OperationContext): P
 export async function listBranches(input: ListBranchesInput, ctx: OperationContext): Promise<ListBranchesOutput> {
   const repo = getRepository(ctx, input.repositoryName);
   const branches = [...(await listRefs(repo.dir)).keys()].filter((r) => r.startsWith('refs/heads/')).map((r) => r.slice('refs/heads/'.length));
-  let start = 0;
-  if (input.nextToken !== undefined && input.nextToken !== null) {
-    start = Number(input.nextToken);
-    if (!Number.isInteger(start) || start < 0) throw new SlipwayError('InvalidContinuationTokenException', 'The continuation token is not valid.');
-  }
-  const page = branches.slice(start, start + 100);
-  return { branches: page, ...(start + 100 < branches.length ? { nextToken: String(start + 100) } : {}) };
+  const page = pageAt(branches, continuationStart(input.nextToken), 100);
+  return { branches: page.items, ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }) };
 }
 
 /** A full commit id that exists in the repository, with AWS's three distinct errors. */

@@ -22,10 +22,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../core/errors.ts';
+import { pageAt } from '../paging.ts';
 import type { OperationContext } from '../types.ts';
 import { branchTip, checkBranchName, checkCommitId, updateRefs } from './branches.ts';
 import { EMPTY_TREE, git, gitBuffer, GitCommandError, listRefs, peelToCommit, ZERO_ID } from './git.ts';
-import { getRepository, type Repository } from './state.ts';
+import { continuationStart, getRepository, type Repository } from './state.ts';
 
 /** GetFile returns at most 6 MB, as AWS does. */
 const MAX_FILE_BYTES = 6 * 1024 * 1024;
@@ -151,11 +152,7 @@ export async function getDifferences(input: GetDifferencesInput, ctx: OperationC
   const beforeId = input.beforeCommitSpecifier === undefined || input.beforeCommitSpecifier === null ? EMPTY_TREE : await resolveCommit(repo, input.beforeCommitSpecifier);
   const maxResults = input.MaxResults ?? 100;
   if (!Number.isInteger(maxResults) || maxResults < 1) throw new SlipwayError('InvalidMaxResultsException', `MaxResults must be a positive integer; found ${String(maxResults)}.`);
-  let start = 0;
-  if (input.NextToken !== undefined && input.NextToken !== null) {
-    start = Number(input.NextToken);
-    if (!Number.isInteger(start) || start < 0) throw new SlipwayError('InvalidContinuationTokenException', 'The continuation token is not valid.');
-  }
+  const start = continuationStart(input.NextToken);
   const beforePath = input.beforePath === undefined ? undefined : normalisePath(input.beforePath);
   const afterPath = input.afterPath === undefined ? undefined : normalisePath(input.afterPath);
   const out = await git(repo.dir, ['diff-tree', '-r', '-z', '--no-renames', '--raw', '--no-commit-id', beforeId, afterId]);
@@ -174,8 +171,8 @@ export async function getDifferences(input: GetDifferencesInput, ctx: OperationC
       ...(changeType === 'D' || newId === ZERO_ID ? {} : { afterBlob: { blobId: newId, path, mode: newMode } }),
     });
   }
-  const page = all.slice(start, start + maxResults);
-  return { differences: page, ...(start + maxResults < all.length ? { NextToken: String(start + maxResults) } : {}) };
+  const page = pageAt(all, start, maxResults);
+  return { differences: page.items, ...(page.nextToken === undefined ? {} : { NextToken: page.nextToken }) };
 }
 
 function decodeContent(content: unknown): Buffer {

@@ -20,9 +20,10 @@ import { join } from 'node:path';
 import { SlipwayError } from '../../core/errors.ts';
 import { parseArn, uuid } from '../../core/ids.ts';
 import { str } from '../../store/db.ts';
+import { pageAt } from '../paging.ts';
 import type { OperationContext } from '../types.ts';
 import { git, repoDir } from './git.ts';
-import { checkRepositoryName, cloneUrl, findRepository, getRepository, listRepositoryRows, repositoryArn, type Repository } from './state.ts';
+import { checkRepositoryName, cloneUrl, continuationStart, findRepository, getRepository, listRepositoryRows, repositoryArn, type Repository } from './state.ts';
 
 const MAX_TAGS = 50;
 
@@ -135,19 +136,15 @@ export function listRepositories(input: ListRepositoriesInput, ctx: OperationCon
   const order = input.order ?? 'ascending';
   if (sortBy !== 'repositoryName' && sortBy !== 'lastModifiedDate') throw new SlipwayError('InvalidSortByException', `The sortBy ${String(sortBy)} is not valid: expected repositoryName or lastModifiedDate.`);
   if (order !== 'ascending' && order !== 'descending') throw new SlipwayError('InvalidOrderException', `The order ${String(order)} is not valid: expected ascending or descending.`);
-  let start = 0;
-  if (input.nextToken !== undefined && input.nextToken !== null) {
-    start = Number(input.nextToken);
-    if (!Number.isInteger(start) || start < 0) throw new SlipwayError('InvalidContinuationTokenException', 'The continuation token is not valid.');
-  }
+  const start = continuationStart(input.nextToken);
   const repos = listRepositoryRows(ctx).sort((a, b) =>
     sortBy === 'repositoryName' ? a.name.localeCompare(b.name) : a.lastModified - b.lastModified || a.name.localeCompare(b.name),
   );
   if (order === 'descending') repos.reverse();
-  const page = repos.slice(start, start + PAGE);
+  const page = pageAt(repos, start, PAGE);
   return {
-    repositories: page.map((r) => ({ repositoryName: r.name, repositoryId: r.id })),
-    ...(start + PAGE < repos.length ? { nextToken: String(start + PAGE) } : {}),
+    repositories: page.items.map((r) => ({ repositoryName: r.name, repositoryId: r.id })),
+    ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
   };
 }
 

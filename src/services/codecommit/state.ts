@@ -4,6 +4,7 @@ import { SlipwayError } from '../../core/errors.ts';
 import type { EventBus } from '../../core/events.ts';
 import { arn, type AccountContext } from '../../core/ids.ts';
 import { num, str, type Migration, type Row, type Store } from '../../store/db.ts';
+import { resumeAt } from '../paging.ts';
 import type { ServiceContext } from '../types.ts';
 import { changedPaths, git, peelToCommit, repoDir } from './git.ts';
 
@@ -188,4 +189,9 @@ export async function recordRefChanges(
       });
     }
   });
+}
+
+/** Where a CodeCommit listing resumes: 0 without a token, InvalidContinuationTokenException for a token it did not issue. */
+export function continuationStart(token: string | null | undefined): number {
+  return resumeAt(token === null || token === undefined ? undefined : String(token), () => new SlipwayError('InvalidContinuationTokenException', 'The continuation token is not valid.'));
 }

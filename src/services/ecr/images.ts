@@ -16,6 +16,7 @@ import type {
 } from '@aws-sdk/client-ecr';
 import { SlipwayError } from '../../core/errors.ts';
 import { num, str, type Row } from '../../store/db.ts';
+import { pageAt, tokenOffset, type Page } from '../paging.ts';
 import type { OperationContext } from '../types.ts';
 import { InputReader } from '../validate.ts';
 import { DIGEST_PATTERN } from './manifest.ts';
@@ -25,10 +26,9 @@ import { deleteBlocker, deleteImage, findManifest, requireRepository, tagsOf, un
 
 const TAG_STATUS = ['TAGGED', 'UNTAGGED', 'ANY'] as const;
 
-function page<T>(items: readonly T[], token: string | undefined, max: number): { items: T[]; nextToken?: string } {
-  const offset = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8')) || 0;
-  const slice = items.slice(offset, offset + max);
-  return offset + max < items.length ? { items: slice, nextToken: Buffer.from(String(offset + max)).toString('base64url') } : { items: slice };
+/** ECR starts over at the first page for a token it did not issue. */
+function page<T>(items: readonly T[], token: string | undefined, max: number): Page<T> {
+  return pageAt(items, token === undefined ? 0 : (tokenOffset(token) ?? 0), max);
 }
 
 /** Validates imageIds without InputReader's list-of-structs gap: each needs a digest or a tag. */

@@ -16,6 +16,7 @@ import type {
 } from '@aws-sdk/client-ecr';
 import { SlipwayError } from '../../core/errors.ts';
 import { num, str, type Row } from '../../store/db.ts';
+import { offsetToken, tokenOffset } from '../paging.ts';
 import type { OperationContext } from '../types.ts';
 import { InputReader } from '../validate.ts';
 import { registryHost } from './auth.ts';
@@ -108,12 +109,12 @@ export function describeRepositories(input: DescribeRepositoriesRequest, ctx: Op
     if (missing !== undefined) throw repositoryNotFound(ctx, missing);
     return { repositories: rows.map((row) => toRepository(row as Row, ctx)) };
   }
-  const offset = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8')) || 0;
+  const offset = token === undefined ? 0 : (tokenOffset(token) ?? 0);
   const rows = ctx.store.all('SELECT * FROM ecr_repositories ORDER BY name LIMIT ? OFFSET ?', max + 1, offset);
   const more = rows.length > max;
   return {
     repositories: rows.slice(0, max).map((row) => toRepository(row, ctx)),
-    ...(more ? { nextToken: Buffer.from(String(offset + max)).toString('base64url') } : {}),
+    ...(more ? { nextToken: offsetToken(offset + max) } : {}),
   };
 }
 

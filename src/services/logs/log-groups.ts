@@ -16,6 +16,7 @@ import type {
 import { SlipwayError } from '../../core/errors.ts';
 import { arn, parseArn } from '../../core/ids.ts';
 import { num, str, type Migration, type Row } from '../../store/db.ts';
+import { offsetToken, resumeAt } from '../paging.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
 import { InputReader } from '../validate.ts';
 
@@ -134,16 +135,9 @@ export function ensureStream(ctx: ServiceContext, group: string, stream: string)
   return created;
 }
 
-/** Opaque paging tokens: an offset into an ordered listing, base64url so clients treat them as opaque. */
-export function encodeOffset(offset: number): string {
-  return Buffer.from(`o:${offset}`).toString('base64url');
-}
-
-export function decodeOffset(token: string | undefined): number {
-  if (token === undefined) return 0;
-  const match = /^o:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-  if (match === null) throw invalidParameter(`The specified nextToken is invalid: found ${JSON.stringify(token.slice(0, 40))}, expected a nextToken from a previous response`);
-  return Number(match[1]);
+/** Where a Describe listing resumes, with CloudWatch Logs' wording for a token it did not issue. */
+function decodeOffset(token: string | undefined): number {
+  return resumeAt(token, (t) => invalidParameter(`The specified nextToken is invalid: found ${JSON.stringify(t.slice(0, 40))}, expected a nextToken from a previous response`));
 }
 
 function toLogGroup(row: Row, ctx: ServiceContext): LogGroup {
@@ -234,7 +228,7 @@ export function describeLogGroups(input: DescribeLogGroupsRequest, ctx: Operatio
   const more = rows.length > limit;
   return {
     logGroups: rows.slice(0, limit).map((row) => toLogGroup(row, ctx)),
-    ...(more ? { nextToken: encodeOffset(offset + limit) } : {}),
+    ...(more ? { nextToken: offsetToken(offset + limit) } : {}),
   };
 }
 
@@ -300,7 +294,7 @@ export function describeLogStreams(input: DescribeLogStreamsRequest, ctx: Operat
   const more = rows.length > limit;
   return {
     logStreams: rows.slice(0, limit).map((row) => toLogStream(row, ctx)),
-    ...(more ? { nextToken: encodeOffset(offset + limit) } : {}),
+    ...(more ? { nextToken: offsetToken(offset + limit) } : {}),
   };
 }
 

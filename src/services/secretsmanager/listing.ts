@@ -2,6 +2,7 @@
 import type { DescribeSecretRequest, DescribeSecretResponse, ListSecretsRequest, ListSecretsResponse, SecretListEntry, Tag } from '@aws-sdk/client-secrets-manager';
 import { describeValue, Problems, SlipwayError } from '../../core/errors.ts';
 import { num, str, type Row } from '../../store/db.ts';
+import { pageAt, resumeAt } from '../paging.ts';
 import type { OperationContext } from '../types.ts';
 import { InputReader } from '../validate.ts';
 import { SECRET_ID } from './input.ts';
@@ -93,21 +94,17 @@ export function listSecrets(input: ListSecretsRequest, ctx: OperationContext): L
     }
   }
   r.done();
-  let offset = 0;
-  if (token !== undefined) {
-    offset = Number(Buffer.from(token, 'base64url').toString('utf8'));
-    if (!Number.isInteger(offset) || offset < 0) throw new SlipwayError('InvalidNextTokenException', `NextToken ${token} was not returned by ListSecrets; expected a token from an earlier page`);
-  }
+  const offset = resumeAt(token, (t) => new SlipwayError('InvalidNextTokenException', `NextToken ${t} was not returned by ListSecrets; expected a token from an earlier page`));
   purgeExpired(ctx);
   const column = SORT_COLUMNS[sortBy] ?? 'created';
   const direction = sortOrder === 'desc' ? 'DESC' : 'ASC';
   const rows = ctx.store
     .all(`SELECT * FROM secretsmanager_secrets ${includeDeleted ? '' : 'WHERE deleted_date IS NULL'} ORDER BY ${column} ${direction}, name ${direction}`)
     .filter((row) => filters.every((f) => matches(row, f)));
-  const page = rows.slice(offset, offset + max);
+  const page = pageAt(rows, offset, max);
   return {
-    SecretList: page.map((row) => ({ ...describe(row), SecretVersionsToStages: versionsToStages(ctx, str(row, 'arn')) })),
-    ...(offset + max < rows.length ? { NextToken: Buffer.from(String(offset + max)).toString('base64url') } : {}),
+    SecretList: page.items.map((row) => ({ ...describe(row), SecretVersionsToStages: versionsToStages(ctx, str(row, 'arn')) })),
+    ...(page.nextToken === undefined ? {} : { NextToken: page.nextToken }),
   };
 }
 

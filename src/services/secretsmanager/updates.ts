@@ -13,6 +13,7 @@ import type {
 } from '@aws-sdk/client-secrets-manager';
 import { Problems, SlipwayError } from '../../core/errors.ts';
 import { num, str } from '../../store/db.ts';
+import { pageAt, resumeAt } from '../paging.ts';
 import type { OperationContext } from '../types.ts';
 import { InputReader } from '../validate.ts';
 import { readTags, readValue, SECRET_ID, STAGE, TOKEN } from './input.ts';
@@ -104,13 +105,10 @@ export function listSecretVersionIds(input: ListSecretVersionIdsRequest, ctx: Op
   const includeDeprecated = r.boolean('IncludeDeprecated') ?? false;
   r.done();
   if (secretId === undefined) throw new Error('unreachable: validated above');
-  let offset = 0;
-  if (token !== undefined) {
-    offset = Number(Buffer.from(token, 'base64url').toString('utf8'));
-    if (!Number.isInteger(offset) || offset < 0) {
-      throw new SlipwayError('InvalidNextTokenException', `NextToken ${token} was not returned by ListSecretVersionIds; expected a token from an earlier page`);
-    }
-  }
+  const offset = resumeAt(
+    token,
+    (t) => new SlipwayError('InvalidNextTokenException', `NextToken ${t} was not returned by ListSecretVersionIds; expected a token from an earlier page`),
+  );
   const secret = requireSecret(ctx, secretId, { allowDeleted: true });
   const secretArn = str(secret, 'arn');
   const versions: SecretVersionsListEntry[] = ctx.store
@@ -118,11 +116,12 @@ export function listSecretVersionIds(input: ListSecretVersionIdsRequest, ctx: Op
     .map((row) => ({ VersionId: str(row, 'version_id'), VersionStages: stagesOf(ctx, secretArn, str(row, 'version_id')), CreatedDate: new Date(num(row, 'created')) }))
     // Versions without a label are deprecated: AWS lists them only when asked.
     .filter((v) => includeDeprecated || (v.VersionStages?.length ?? 0) > 0);
+  const page = pageAt(versions, offset, max);
   return {
     ARN: secretArn,
     Name: str(secret, 'name'),
-    Versions: versions.slice(offset, offset + max),
-    ...(offset + max < versions.length ? { NextToken: Buffer.from(String(offset + max)).toString('base64url') } : {}),
+    Versions: page.items,
+    ...(page.nextToken === undefined ? {} : { NextToken: page.nextToken }),
   };
 }
 
