@@ -230,3 +230,32 @@ test('a deployment the circuit breaker fails fails the action with its reason; D
     await h.stop();
   }
 });
+
+test('after a restart the action follows the same deployment from what it persisted, registering nothing new', async () => {
+  const h = startHarness();
+  try {
+    const svc = withService(h);
+    const provider = ecsDeploy(h.ctx);
+    const controller = new AbortController();
+    let persisted: Record<string, unknown> | undefined;
+    const first = { ...job(h, GOOD, undefined, controller.signal), persist: (s: Record<string, unknown>) => (persisted = s) };
+    const aborted = provider.run(first).then(
+      () => assert.fail('the first run was stopped'),
+      () => 'aborted',
+    );
+    await new Promise<void>((resolve) => {
+      const look = (): void => (first.summaries.length > 0 ? resolve() : void setImmediate(look));
+      look();
+    });
+    controller.abort(new Error('Slipway is stopping'));
+    assert.equal(await aborted, 'aborted');
+    const deploymentId = String(persisted?.['deploymentId']);
+    const resumed = provider.run({ ...job(h, {}), resumeState: persisted ?? {} });
+    h.ctx.store.run("UPDATE ecs_deployments SET rollout_state = 'COMPLETED' WHERE id = ?", deploymentId);
+    addServiceEvent(h.ctx, svc, `(service web) (deployment ${deploymentId}) deployment completed.`);
+    assert.deepEqual(await resumed, { summary: `Deployment ${deploymentId} of service web completed (web:2)`, externalExecutionId: deploymentId });
+    assert.equal(h.ctx.store.get("SELECT count(*) AS n FROM ecs_task_definitions WHERE family = 'web'")?.['n'], 2);
+  } finally {
+    await h.stop();
+  }
+});
