@@ -165,8 +165,10 @@ export class BuildRun implements PhaseHost {
     this.startPhase('FINALIZING');
     await this.#teardown();
     this.endPhase('SUCCEEDED');
-    this.record.phases.push({ phaseType: 'COMPLETED', startTime: this.#ctx.clock.now() });
-    Object.assign(this.record, { currentPhase: 'COMPLETED', buildStatus: outcome, buildComplete: true, endTime: this.#ctx.clock.now() });
+    // COMPLETED starts when FINALIZING ends and has no end of its own; the build ends then too (as AWS reports it).
+    const end = this.record.phases.at(-1)?.endTime ?? this.#ctx.clock.now();
+    this.record.phases.push({ phaseType: 'COMPLETED', startTime: end });
+    Object.assign(this.record, { currentPhase: 'COMPLETED', buildStatus: outcome, buildComplete: true, endTime: end });
     this.log.flush();
     this.#save('completed', { buildStatus: outcome });
     this.#abort.abort(new Error('build completed'));

@@ -46,6 +46,34 @@ test('CODECOMMIT source: the branch or commit given as sourceVersion is checked 
   assert.match(missing.build.phases?.find((p) => p.phaseType === 'DOWNLOAD_SOURCE')?.contexts?.[0]?.message ?? '', /no-such-branch/);
 });
 
+test('gitCloneDepth (project) and gitCloneDepthOverride (StartBuild): a shallow clone of that many commits; 0 clones the whole history', async () => {
+  const cc = new CodeCommitClient(h.t.sdk);
+  const repo = (await cc.send(new CreateRepositoryCommand({ repositoryName: 'shallow-src' }))).repositoryMetadata;
+  const spec = 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "commits=$(git rev-list --count HEAD)"\n';
+  const c1 = await cc.send(new PutFileCommand({ repositoryName: 'shallow-src', branchName: 'main', filePath: 'buildspec.yml', fileContent: Buffer.from(spec) }));
+  const c2 = await cc.send(new PutFileCommand({ repositoryName: 'shallow-src', branchName: 'main', filePath: 'a.txt', fileContent: Buffer.from('2\n'), parentCommitId: c1.commitId }));
+  await cc.send(new CreateBranchCommand({ repositoryName: 'shallow-src', branchName: 'release', commitId: c2.commitId }));
+  const c3 = await cc.send(new PutFileCommand({ repositoryName: 'shallow-src', branchName: 'main', filePath: 'a.txt', fileContent: Buffer.from('3\n'), parentCommitId: c2.commitId }));
+  await cc.send(new PutFileCommand({ repositoryName: 'shallow-src', branchName: 'main', filePath: 'a.txt', fileContent: Buffer.from('4\n'), parentCommitId: c3.commitId }));
+  assert.ok(c3.commitId !== undefined);
+  // Host mode: the build needs a git command, which the busybox image lacks.
+  const project = await createProject(h, '', { image: 'slipway:host', source: { type: 'CODECOMMIT', location: repo?.cloneUrlHttp ?? '', gitCloneDepth: 1 } });
+  const commits = async (overrides: Parameters<typeof runBuild>[2] = {}): Promise<string | undefined> => {
+    const { build, output, log } = await runBuild(h, project, overrides);
+    assert.equal(build.buildStatus, 'SUCCEEDED', log.join('\n'));
+    return output.find((l) => l.startsWith('commits='));
+  };
+  assert.equal(await commits(), 'commits=1');
+  assert.equal(await commits({ gitCloneDepthOverride: 0 }), 'commits=4');
+  assert.equal(await commits({ gitCloneDepthOverride: 2 }), 'commits=2');
+  assert.equal(await commits({ sourceVersion: 'release' }), 'commits=1');
+  // A commit below the shallow history of every branch is fetched by itself, at the same depth.
+  const old = await runBuild(h, project, { sourceVersion: c3.commitId, gitCloneDepthOverride: 1 });
+  assert.equal(old.build.resolvedSourceVersion, c3.commitId, old.log.join('\n'));
+  assert.ok(old.output.includes('commits=1'), old.log.join('\n'));
+  assert.equal(old.build.source?.gitCloneDepth, 1);
+});
+
 test('a local directory source (NO_SOURCE with a location) is copied into CODEBUILD_SRC_DIR and its buildspec.yml is read', async () => {
   writeFileSync(join(dir, 'buildspec.yml'), BUILDSPEC);
   writeFileSync(join(dir, 'app.txt'), 'local\n');

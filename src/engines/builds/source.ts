@@ -1,7 +1,7 @@
 // DOWNLOAD_SOURCE: puts a build's source in its workspace (CodeCommit clone, local directory copy, or nothing) and finds its buildspec.
 import { cp, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SlipwayError } from '../../core/errors.ts';
 import type { BuildRecord } from '../../services/codebuild/build-state.ts';
 import { gitEnv, repoDir } from '../../services/codecommit/git.ts';
@@ -50,32 +50,57 @@ async function runGit(dir: string, args: string[]): Promise<string> {
   });
 }
 
+/**
+ * gitCloneDepth as AWS applies it: 0 (or absent) clones the whole history, N > 0 fetches only the last N commits of
+ * what is built. git ignores --depth for a plain local path, so a repository in the data dir is cloned as file://.
+ */
+function cloneArgs(from: string, depth: number): string[] {
+  if (depth <= 0) return ['clone', '--quiet', '--no-checkout', from, '.'];
+  const url = isAbsolute(from) ? pathToFileURL(from).href : from;
+  // Every branch at that depth, so a sourceVersion naming another branch is found as with a full clone.
+  return ['clone', '--quiet', '--no-checkout', `--depth=${depth}`, '--no-single-branch', url, '.'];
+}
+
+async function resolveVersion(srcDir: string, version: string): Promise<string | undefined> {
+  const name = version.replace(/^refs\/heads\//, '');
+  const candidates = [`refs/remotes/origin/${name}`, `refs/tags/${name.replace(/^refs\/tags\//, '')}`, version];
+  for (const c of candidates) {
+    const found = await runGit(srcDir, ['rev-parse', '--verify', '--quiet', `${c}^{commit}`]).then(
+      (out) => out.trim(),
+      () => '',
+    );
+    if (found !== '') return found;
+  }
+  return undefined;
+}
+
 async function cloneCodeCommit(ctx: EngineContext, record: BuildRecord, srcDir: string): Promise<FetchedSource> {
   const location = record.source.location ?? '';
   const from = cloneSourceOf(ctx, location);
-  await runGit(srcDir, ['clone', '--quiet', '--no-checkout', from, '.']);
+  const depth = record.source.gitCloneDepth ?? 0;
+  await runGit(srcDir, cloneArgs(from, depth));
   const version = record.sourceVersion;
   let target = 'HEAD';
   if (version !== undefined && version !== '') {
-    const name = version.replace(/^refs\/heads\//, '');
-    const candidates = [`refs/remotes/origin/${name}`, `refs/tags/${name.replace(/^refs\/tags\//, '')}`, version];
-    let found: string | undefined;
-    for (const c of candidates) {
-      try {
-        found = (await runGit(srcDir, ['rev-parse', '--verify', '--quiet', `${c}^{commit}`])).trim();
-        if (found !== '') break;
-      } catch {
-        found = undefined;
-      }
+    let found = await resolveVersion(srcDir, version);
+    if (found === undefined && depth > 0) {
+      // A tag or commit outside the shallow history: fetch just it, at the same depth (a local repository's
+      // upload-pack is told to serve any commit; a remote one may refuse an unadvertised commit, as on AWS).
+      const fetched = await runGit(srcDir, ['-c', 'uploadpack.allowAnySHA1InWant=true', 'fetch', '--quiet', `--depth=${depth}`, 'origin', version]).then(
+        () => true,
+        () => false,
+      );
+      if (fetched) found = await resolveVersion(srcDir, 'FETCH_HEAD');
     }
-    if (found === undefined || found === '') {
+    if (found === undefined) {
       throw new SlipwayError('CLIENT_ERROR', `repository ${location} has no branch, tag or commit ${version} (sourceVersion)`);
     }
     target = found;
   }
   await runGit(srcDir, ['checkout', '--quiet', '--detach', target]);
   const resolved = (await runGit(srcDir, ['rev-parse', 'HEAD'])).trim();
-  return { resolvedSourceVersion: resolved, description: `${location} at ${resolved}` };
+  const history = depth > 0 ? `, last ${depth} commit${depth === 1 ? '' : 's'} (gitCloneDepth)` : '';
+  return { resolvedSourceVersion: resolved, description: `${location} at ${resolved}${history}` };
 }
 
 export async function fetchSource(ctx: EngineContext, record: BuildRecord, srcDir: string): Promise<FetchedSource> {

@@ -32,7 +32,7 @@ export interface ProjectOptions {
   readonly image?: string;
   readonly privilegedMode?: boolean;
   readonly environmentVariables?: { name: string; value: string; type?: 'PLAINTEXT' | 'PARAMETER_STORE' | 'SECRETS_MANAGER' }[];
-  readonly source?: { type: 'CODECOMMIT' | 'NO_SOURCE' | 'CODEPIPELINE'; location?: string };
+  readonly source?: { type: 'CODECOMMIT' | 'NO_SOURCE' | 'CODEPIPELINE'; location?: string; gitCloneDepth?: number };
   readonly timeoutInMinutes?: number;
   readonly concurrentBuildLimit?: number;
   readonly artifacts?: ProjectArtifacts;
@@ -44,7 +44,12 @@ export async function createProject(h: BuildHarness, buildspec: string, options:
   await h.codebuild.send(
     new CreateProjectCommand({
       name,
-      source: { type: options.source?.type ?? 'NO_SOURCE', ...(options.source?.location === undefined ? {} : { location: options.source.location }), buildspec },
+      source: {
+        type: options.source?.type ?? 'NO_SOURCE',
+        ...(options.source?.location === undefined ? {} : { location: options.source.location }),
+        ...(options.source?.gitCloneDepth === undefined ? {} : { gitCloneDepth: options.source.gitCloneDepth }),
+        buildspec,
+      },
       artifacts: options.artifacts ?? { type: 'NO_ARTIFACTS' },
       ...(options.cache === undefined ? {} : { cache: options.cache }),
       environment: {

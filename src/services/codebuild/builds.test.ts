@@ -47,6 +47,18 @@ test('StartBuild returns a QUEUED-phase build; BatchGetBuilds returns the full B
     if (phase.phaseType === 'COMPLETED') continue;
     assert.equal(typeof phase.durationInSeconds, 'number', `${phase.phaseType ?? ''} has a duration`);
   }
+  // As AWS reports them: FINALIZING ends with a status and a duration; COMPLETED is only a type and a start time,
+  // the build's end time (on the wire, not just as the SDK reads it).
+  const wirePhases = ((raw.body['builds'] as Record<string, unknown>[])[0]?.['phases'] ?? []) as Record<string, unknown>[];
+  const finalizing = wirePhases.find((p) => p['phaseType'] === 'FINALIZING');
+  assert.equal(finalizing?.['phaseStatus'], 'SUCCEEDED');
+  assert.equal(typeof finalizing?.['endTime'], 'number');
+  assert.equal(finalizing?.['durationInSeconds'], Math.round(((finalizing?.['endTime'] as number) - (finalizing?.['startTime'] as number))));
+  const completed = wirePhases.at(-1);
+  assert.deepEqual(Object.keys(completed ?? {}).sort(), ['phaseType', 'startTime']);
+  assert.equal(completed?.['phaseType'], 'COMPLETED');
+  assert.equal(completed?.['startTime'], finalizing?.['endTime']);
+  assert.equal(build?.endTime?.getTime(), Math.round((completed?.['startTime'] as number) * 1000));
   assert.match(build?.logs?.deepLink ?? '', /^https:\/\/console\.aws\.amazon\.com\/cloudwatch\/home\?region=us-east-1#logsV2:log-groups/);
 });
 
