@@ -71,6 +71,7 @@ test('status reports every component over the API', async () => {
       ['deployer', 'Healthy'],
       ['build-runner', 'Healthy'],
       ['pipelines', 'Healthy'],
+      ['notifications', 'Healthy'],
       ['runtime', 'Stopped'],
     ],
   );
