@@ -114,3 +114,33 @@ test('onFailure ROLLBACK with no earlier success in the stage just fails; FAIL a
     else assert.equal(summary, 'Action Deploy in stage Deploy failed: the new version does not start');
   }
 });
+
+test('SUPERSEDED: the ROLLBACK execution enters the stage like a newer execution, replacing one waiting there', async () => {
+  h = startHarness();
+  let failing = false;
+  h.build.on('Build', async (job) => ({ outputArtifacts: { BuildOut: await zipOf({ 'built-in.txt': job.pipelineExecutionId }) }, outputVariables: { Exec: job.pipelineExecutionId } }));
+  h.deploy.on('Deploy', async (job) => {
+    await job.clock.sleep(1000, job.signal);
+    if (failing) throw new ActionFailure('the new version does not start');
+    return {};
+  });
+  const deploys = (): string[] => h.deploy.jobs.map((j) => j.pipelineExecutionId);
+  createPipeline({ pipeline: pipeline('sup', 'ROLLBACK') }, h.op);
+  const e1 = newest('sup');
+  await h.until('E1 deploys', () => deploys().length === 1);
+  await h.clock.advance(1000);
+  await h.until('E1 succeeds', () => status('sup', e1) === 'Succeeded');
+  failing = true;
+  const e2 = startPipelineExecution({ name: 'sup' }, h.op).pipelineExecutionId ?? '';
+  await h.until('E2 deploys', () => deploys().length === 2);
+  const e3 = startPipelineExecution({ name: 'sup' }, h.op).pipelineExecutionId ?? '';
+  await h.until('E3 waits in front of Deploy', () => h.execution('sup', e3).phase === 'waiting' && h.execution('sup', e3).stageIndex === 2);
+  await h.clock.advance(1000);
+  await h.until('E2 fails, its rollback deploys and E3 is superseded', () => status('sup', e2) === 'Failed' && deploys().length === 3 && status('sup', e3) === 'Superseded');
+  const rollback = newest('sup');
+  assert.deepEqual(deploys(), [e1, e2, rollback]);
+  assert.equal(h.execution('sup', rollback).executionType, 'ROLLBACK');
+  failing = false;
+  await h.clock.advance(1000);
+  await h.until('the rollback succeeds', () => status('sup', rollback) === 'Succeeded');
+});
