@@ -144,3 +144,24 @@ test('SUPERSEDED: the ROLLBACK execution enters the stage like a newer execution
   await h.clock.advance(1000);
   await h.until('the rollback succeeds', () => status('sup', rollback) === 'Succeeded');
 });
+
+test('a failed source stage with onFailure ROLLBACK is not rolled back (AWS cannot roll back a source stage)', async () => {
+  h = startHarness();
+  script(() => false);
+  let calls = 0;
+  h.source.on('Fetch', async (job) => {
+    calls++;
+    if (calls > 1) throw new ActionFailure('the bucket is gone');
+    return { outputArtifacts: { Src: await zipOf({ 'a.txt': job.pipelineExecutionId }) } };
+  });
+  const p = pipeline('src', 'ROLLBACK');
+  const source = p.stages?.[0];
+  if (source !== undefined) source.onFailure = { result: 'ROLLBACK' };
+  createPipeline({ pipeline: p }, h.op);
+  const e1 = newest('src');
+  await h.until('E1 succeeds', () => status('src', e1) === 'Succeeded');
+  const e2 = startPipelineExecution({ name: 'src' }, h.op).pipelineExecutionId ?? '';
+  await h.until('E2 fails', () => status('src', e2) === 'Failed');
+  assert.equal(newest('src'), e2);
+  assert.match(h.execution('src', e2).summary, /the bucket is gone; a source stage cannot be rolled back$/);
+});

@@ -34,6 +34,7 @@ export function retryFailedStage(ctx: ServiceContext, e: ExecutionRow, declarati
  */
 export function rollBackFailedStage(ctx: ServiceContext, e: ExecutionRow, declaration: StageDeclaration, stage: StageRun): string | undefined {
   if (declaration.onFailure?.result !== 'ROLLBACK' || e.executionType === 'ROLLBACK' || e.mode === 'PARALLEL') return undefined;
+  if (stage.stageIndex === 0) return '; a source stage cannot be rolled back';
   const target = lastSucceededIn(ctx, e.pipeline, stage.stageName, e.version, e.id);
   if (target === undefined) return `; no earlier execution of this pipeline version succeeded in stage ${stage.stageName}, so it was not rolled back`;
   const id = startRollback(ctx, target, stage.stageIndex, { triggerType: 'AutomatedRollback', triggerDetail: e.id });
