@@ -54,16 +54,9 @@ function toDelivery(row: Row): Delivery {
   };
 }
 
-export interface DeliveryInput {
-  readonly messageId: string;
-  readonly type: MessageType;
-  readonly topicArn: string;
-  readonly subscriptionArn: string;
-  readonly endpoint: string;
-  readonly message: string;
-  readonly subject?: string;
+/** What a caller queues: a delivery before it has an id, a time or attempts. */
+export interface DeliveryInput extends Omit<Delivery, 'id' | 'messageAttributes' | 'published' | 'schedule' | 'status' | 'attempts' | 'nextAttempt'> {
   readonly messageAttributes?: Delivery['messageAttributes'];
-  readonly token?: string;
   readonly schedule: readonly number[];
 }
 
