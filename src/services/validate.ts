@@ -122,3 +122,11 @@ export class InputReader {
     this.#problems.throwIfAny('ValidationException', `${n} validation error${n === 1 ? '' : 's'} detected`);
   }
 }
+
+/**
+ * Narrows a value the code above guarantees (a required member `done()` accepted, a row just written) for TypeScript,
+ * which cannot see that guarantee; throws if the guarantee was broken.
+ */
+export function assertPresent<T>(value: T | undefined, why = 'validated above'): asserts value is T {
+  if (value === undefined) throw new Error(`unreachable: ${why}`);
+}

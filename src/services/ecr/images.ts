@@ -18,7 +18,7 @@ import { SlipwayError } from '../../core/errors.ts';
 import { num, str, type Row } from '../../store/db.ts';
 import { pageAt, tokenOffset, type Page } from '../paging.ts';
 import type { OperationContext } from '../types.ts';
-import { InputReader } from '../validate.ts';
+import { assertPresent, InputReader } from '../validate.ts';
 import { DIGEST_PATTERN } from './manifest.ts';
 import { pushImage } from './push.ts';
 import { readRepositoryName } from './repositories.ts';
@@ -198,7 +198,7 @@ export function putImage(input: PutImageRequest, ctx: OperationContext): PutImag
   const tag = r.string('imageTag', { min: 1, max: 300 });
   const digest = r.string('imageDigest', { pattern: DIGEST_PATTERN, patternText: 'sha256:<64 hex digits>' });
   const repo = readRepositoryName(r, ctx);
-  if (manifest === undefined) throw new Error('unreachable: validated above');
+  assertPresent(manifest);
   const result = pushImage(ctx, {
     repo,
     body: Buffer.from(manifest, 'utf8'),

@@ -18,7 +18,7 @@ import { SlipwayError } from '../../core/errors.ts';
 import { num, str, type Row } from '../../store/db.ts';
 import { offsetToken, tokenOffset } from '../paging.ts';
 import type { OperationContext } from '../types.ts';
-import { InputReader } from '../validate.ts';
+import { assertPresent, InputReader } from '../validate.ts';
 import { registryHost } from './auth.ts';
 import { applyLifecyclePolicy, parseLifecyclePolicy } from './lifecycle.ts';
 import { deleteImage, findRepository, REPOSITORY_NAME, repositoryArn, repositoryNotFound, requireRepository } from './state.ts';
@@ -56,7 +56,7 @@ export function readRepositoryName(r: InputReader, ctx: OperationContext): strin
   const name = r.string('repositoryName', NAME_RULE);
   const registryId = r.string('registryId', REGISTRY_ID);
   r.done();
-  if (name === undefined) throw new Error('unreachable: validated above');
+  assertPresent(name);
   if (registryId !== undefined && registryId !== ctx.config.accountId) {
     throw new SlipwayError('InvalidParameterException', `registryId ${registryId} is not this registry's (${ctx.config.accountId})`);
   }
@@ -143,7 +143,7 @@ export function putImageTagMutability(input: PutImageTagMutabilityRequest, ctx: 
   const r = new InputReader(input);
   const mutability = r.string('imageTagMutability', { required: true, oneOf: MUTABILITY });
   const name = readRepositoryName(r, ctx);
-  if (mutability === undefined) throw new Error('unreachable: validated above');
+  assertPresent(mutability);
   ctx.store.tx(() => {
     requireRepository(ctx, name);
     ctx.store.run('UPDATE ecr_repositories SET tag_mutability = ? WHERE name = ?', mutability, name);
@@ -156,7 +156,7 @@ export function putLifecyclePolicy(input: PutLifecyclePolicyRequest, ctx: Operat
   const r = new InputReader(input);
   const text = r.string('lifecyclePolicyText', { required: true, min: 100, max: 30720 });
   const name = readRepositoryName(r, ctx);
-  if (text === undefined) throw new Error('unreachable: validated above');
+  assertPresent(text);
   parseLifecyclePolicy(text);
   ctx.store.tx(() => {
     requireRepository(ctx, name);

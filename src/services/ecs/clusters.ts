@@ -15,7 +15,7 @@ import { SlipwayError } from '../../core/errors.ts';
 import { arn } from '../../core/ids.ts';
 import { str, type Row } from '../../store/db.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
-import { InputReader } from '../validate.ts';
+import { assertPresent, InputReader } from '../validate.ts';
 import { page } from './paging.ts';
 
 const CLUSTER_NAME = { min: 1, max: 255, pattern: /^[A-Za-z0-9_-]+$/, patternText: "letters, digits, '-' and '_' (1-255)" };
@@ -78,7 +78,7 @@ export function createCluster(input: CreateClusterRequest, ctx: OperationContext
     );
     ctx.bus.publish({ type: 'ecs.cluster.created', resource: clusterArn(ctx, name), detail: { name } });
     const row = ctx.store.get('SELECT * FROM ecs_clusters WHERE name = ?', name);
-    if (row === undefined) throw new Error('unreachable: inserted above');
+    assertPresent(row, 'inserted above');
     return { cluster: toCluster(row, ctx, ['SETTINGS']) };
   });
 }

@@ -19,7 +19,7 @@ import { arn } from '../../core/ids.ts';
 import { num, str, type Row } from '../../store/db.ts';
 import { assertTaskDefinition } from '../../specs/taskdef/index.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
-import { InputReader } from '../validate.ts';
+import { assertPresent, InputReader } from '../validate.ts';
 import { page } from './paging.ts';
 
 const STATUSES = ['ACTIVE', 'INACTIVE', 'DELETE_IN_PROGRESS'] as const;
@@ -87,7 +87,7 @@ export function registerTaskDefinition(input: RegisterTaskDefinitionRequest, ctx
   assertTaskDefinition(input);
   const tags = input.tags ?? [];
   const family = input.family;
-  if (family === undefined) throw new Error('unreachable: validated above');
+  assertPresent(family);
   return ctx.store.tx(() => {
     const last = ctx.store.get('SELECT max(revision) AS rev FROM ecs_task_definitions WHERE family = ?', family);
     const revision = (typeof last?.['rev'] === 'number' ? last['rev'] : 0) + 1;
@@ -104,7 +104,7 @@ export function registerTaskDefinition(input: RegisterTaskDefinitionRequest, ctx
     const resource = taskDefinitionArn(ctx, family, revision);
     ctx.bus.publish({ type: 'ecs.task-definition.registered', resource, detail: { family, revision } });
     const row = ctx.store.get('SELECT * FROM ecs_task_definitions WHERE family = ? AND revision = ?', family, revision);
-    if (row === undefined) throw new Error('unreachable: inserted above');
+    assertPresent(row, 'inserted above');
     return { taskDefinition: toTaskDefinition(row, ctx), tags };
   });
 }
@@ -114,7 +114,7 @@ export function describeTaskDefinition(input: DescribeTaskDefinitionRequest, ctx
   const ref = r.string('taskDefinition', { required: true, min: 1 });
   const include = r.stringList('include', { item: { oneOf: ['TAGS'] } }) ?? [];
   r.done();
-  if (ref === undefined) throw new Error('unreachable: validated above');
+  assertPresent(ref);
   const row = findRow(ref, ctx, false);
   if (row === undefined) throw unableToDescribe(ref);
   return { taskDefinition: toTaskDefinition(row, ctx), ...(include.includes('TAGS') ? { tags: tagsOf(row) } : {}) };
@@ -164,7 +164,7 @@ export function deregisterTaskDefinition(input: DeregisterTaskDefinitionRequest,
   const r = new InputReader(input);
   const ref = r.string('taskDefinition', { required: true, min: 1 });
   r.done();
-  if (ref === undefined) throw new Error('unreachable: validated above');
+  assertPresent(ref);
   return ctx.store.tx(() => {
     const row = findRow(ref, ctx, true);
     if (row === undefined) throw unableToDescribe(ref);
@@ -175,7 +175,7 @@ export function deregisterTaskDefinition(input: DeregisterTaskDefinitionRequest,
       ctx.bus.publish({ type: 'ecs.task-definition.deregistered', resource: taskDefinitionArn(ctx, family, revision), detail: { family, revision } });
     }
     const updated = ctx.store.get('SELECT * FROM ecs_task_definitions WHERE family = ? AND revision = ?', family, revision);
-    if (updated === undefined) throw new Error('unreachable: read above');
+    assertPresent(updated, 'read above');
     return { taskDefinition: toTaskDefinition(updated, ctx) };
   });
 }

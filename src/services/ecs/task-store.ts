@@ -4,6 +4,7 @@ import { SlipwayError } from '../../core/errors.ts';
 import { arn, uuid } from '../../core/ids.ts';
 import { num, str, type Row } from '../../store/db.ts';
 import type { ServiceContext } from '../types.ts';
+import { assertPresent } from '../validate.ts';
 import { clusterArn } from './clusters.ts';
 import { findRow, taskDefinitionArn } from './task-definitions.ts';
 
@@ -261,7 +262,7 @@ export function launchTask(ctx: ServiceContext, input: LaunchInput): TaskRecord 
     );
     ctx.bus.publish({ type: 'ecs.task.created', resource: tArn, detail: { cluster: input.cluster, serviceArn: input.serviceArn ?? null } });
     const record = getTask(ctx, tArn);
-    if (record === undefined) throw new Error('unreachable: inserted above');
+    assertPresent(record, 'inserted above');
     return record;
   });
 }

@@ -15,7 +15,7 @@ import type {
 import { SlipwayError } from '../../core/errors.ts';
 import { str } from '../../store/db.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
-import { InputReader } from '../validate.ts';
+import { assertPresent, InputReader } from '../validate.ts';
 import { clusterName } from './clusters.ts';
 import { page } from './paging.ts';
 import { getTask, launchTask, requestStop, resolveTaskDefinition, taskArn, toTask, type ResolvedTaskDefinition } from './task-store.ts';
@@ -52,7 +52,7 @@ export function runTask(input: RunTaskRequest, ctx: OperationContext): RunTaskRe
   const startedBy = r.string('startedBy', { max: 128 });
   const launchType = r.string('launchType', { oneOf: LAUNCH_TYPES });
   r.done();
-  if (tdRef === undefined) throw new Error('unreachable: validated above');
+  assertPresent(tdRef);
   const cluster = requireCluster(ctx, clusterRef);
   const td = resolveTaskDefinition(ctx, tdRef);
   if (td.status !== 'ACTIVE') throw new SlipwayError('ClientException', `TaskDefinition is inactive: ${td.arn}; expected an ACTIVE revision`);
@@ -87,7 +87,7 @@ export function stopTask(input: StopTaskRequest, ctx: OperationContext): StopTas
   const ref = r.string('task', { required: true, min: 1 });
   const reason = r.string('reason', { max: 255 });
   r.done();
-  if (ref === undefined) throw new Error('unreachable: validated above');
+  assertPresent(ref);
   const cluster = requireCluster(ctx, clusterRef);
   const stopped = requestStop(ctx, taskRef(ctx, cluster, ref), reason ?? 'Task stopped by user', 'UserInitiated');
   if (stopped === undefined) throw new SlipwayError('InvalidParameterException', 'The referenced task was not found.');

@@ -2,6 +2,7 @@
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describeValue, Problems } from '../../core/errors.ts';
 import type { ServiceContext } from '../types.ts';
+import { assertPresent } from '../validate.ts';
 import { elbError } from './common.ts';
 import { loadBalancersOf, requireTargetGroup } from './target-groups.ts';
 
@@ -122,6 +123,6 @@ export function parseActionsOrThrow(value: unknown, field: string): StoredForwar
   const problems = new Problems();
   const forward = readActions(value, field, problems);
   problems.throwIfAny('ValidationError', `${problems.size} validation error${problems.size === 1 ? '' : 's'} detected`);
-  if (forward === undefined) throw new Error('unreachable: readActions reported no problem');
+  assertPresent(forward, 'readActions reported no problem');
   return forward;
 }

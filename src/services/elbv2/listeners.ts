@@ -11,6 +11,7 @@ import type {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { num, str, type Row } from '../../store/db.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
+import { assertPresent } from '../validate.ts';
 import { readActions, resolveForward, toActions, type StoredForward } from './actions.ts';
 import { elbError, elbId, json, page, readPaging, reader } from './common.ts';
 import { requireLoadBalancer, type LoadBalancerRecord } from './load-balancers.ts';
@@ -103,7 +104,7 @@ export function createListener(input: CreateListenerInput, ctx: OperationContext
   const forward = readActions(input.DefaultActions, 'DefaultActions', problems);
   const tags = readTagList(input.Tags, problems, 'Tags');
   done();
-  if (forward === undefined) throw new Error('unreachable: validated above');
+  assertPresent(forward);
   return ctx.store.tx(() => {
     const lb = requireLoadBalancer(ctx, lbArn);
     const proto = checkProtocol(lb, protocol);

@@ -15,6 +15,7 @@ import type {
 import { describeValue } from '../../core/errors.ts';
 import { num, str, type Row } from '../../store/db.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
+import { assertPresent } from '../validate.ts';
 import { applyAttributes, ELB_NAME, elbArn, elbError, elbId, json, page, readPaging, reader, toAttributes } from './common.ts';
 import { deleteTags, putTags, readTagList } from './tags.ts';
 
@@ -151,7 +152,7 @@ export function createLoadBalancer(input: CreateLoadBalancerInput, ctx: Operatio
     putTags(ctx, arn, tags);
     ctx.bus.publish({ type: 'elbv2.load-balancer.created', resource: arn, detail: { name, type } });
     const row = ctx.store.get('SELECT * FROM elbv2_load_balancers WHERE arn = ?', arn);
-    if (row === undefined) throw new Error('unreachable: inserted above');
+    assertPresent(row, 'inserted above');
     return { LoadBalancers: [toLoadBalancer(ctx, row)] };
   });
 }

@@ -15,6 +15,7 @@ import type {
 import { describeValue, type Problems } from '../../core/errors.ts';
 import { num, str, type Row } from '../../store/db.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
+import { assertPresent } from '../validate.ts';
 import { readActions, resolveForward, toActions, type StoredForward } from './actions.ts';
 import { elbError, elbId, json, page, readPaging, reader } from './common.ts';
 import { findListener, requireListener, setDefaultForward, type ListenerRecord } from './listeners.ts';
@@ -124,7 +125,7 @@ export function createRule(input: CreateRuleInput, ctx: OperationContext): Creat
   const forward = readActions(input.Actions, 'Actions', problems);
   const tags = readTagList(input.Tags, problems, 'Tags');
   done();
-  if (forward === undefined) throw new Error('unreachable: validated above');
+  assertPresent(forward);
   return ctx.store.tx(() => {
     const l = requireListener(ctx, listenerArn);
     const lb = requireLoadBalancer(ctx, l.loadBalancerArn);
@@ -136,7 +137,7 @@ export function createRule(input: CreateRuleInput, ctx: OperationContext): Creat
     putTags(ctx, arn, tags);
     ctx.bus.publish({ type: 'elbv2.rule.created', resource: arn, detail: { listenerArn: l.arn, priority } });
     const rule = findRule(ctx, arn);
-    if (rule === undefined) throw new Error('unreachable: inserted above');
+    assertPresent(rule, 'inserted above');
     return { Rules: [toRule(rule)] };
   });
 }
@@ -160,7 +161,7 @@ export function modifyRule(input: ModifyRuleInput, ctx: OperationContext): Modif
     ctx.store.run('UPDATE elbv2_rules SET conditions = ?, actions = ? WHERE arn = ?', JSON.stringify(conditions ?? rule.conditions), JSON.stringify(forward ?? rule.forward), arn);
     ctx.bus.publish({ type: 'elbv2.rule.modified', resource: arn, detail: { listenerArn: rule.listenerArn } });
     const next = findRule(ctx, arn);
-    if (next === undefined) throw new Error('unreachable: updated above');
+    assertPresent(next, 'updated above');
     return { Rules: [toRule(next)] };
   });
 }
@@ -233,7 +234,7 @@ export function setRulePriorities(input: SetRulePrioritiesInput, ctx: OperationC
     return {
       Rules: rules.map(({ rule }) => {
         const next = findRule(ctx, rule.arn);
-        if (next === undefined) throw new Error('unreachable: updated above');
+        assertPresent(next, 'updated above');
         return toRule(next);
       }),
     };

@@ -14,7 +14,7 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { arn, shortId } from '../../core/ids.ts';
 import { num, str, type Row, type Store } from '../../store/db.ts';
 import type { OperationContext } from '../types.ts';
-import { InputReader } from '../validate.ts';
+import { assertPresent, InputReader } from '../validate.ts';
 import { findUser, iamError, noSuchUser, USER_NAME } from './users.ts';
 
 export const CODECOMMIT_SERVICE = 'codecommit.amazonaws.com';
@@ -93,7 +93,8 @@ export async function createServiceSpecificCredential(
   const userName = r.string('UserName', { ...USER_NAME, required: true });
   const serviceName = r.string('ServiceName', { required: true });
   r.done();
-  if (userName === undefined || serviceName === undefined) throw new Error('unreachable: validated above');
+  assertPresent(userName);
+  assertPresent(serviceName);
   if (serviceName !== CODECOMMIT_SERVICE) {
     throw iamError('NotSupportedService', 404, `Service ${serviceName} is not supported by Slipway for service-specific credentials; expected ${CODECOMMIT_SERVICE}.`);
   }
@@ -123,7 +124,7 @@ export async function createServiceSpecificCredential(
     );
     ctx.bus.publish({ type: 'iam.serviceSpecificCredential.created', resource: userArn(ctx, userName), detail: { userName, serviceName, credentialId: id } });
     const row = ctx.store.get('SELECT * FROM iam_service_credentials WHERE id = ?', id);
-    if (row === undefined) throw new Error('unreachable: inserted above');
+    assertPresent(row, 'inserted above');
     return { ServiceSpecificCredential: withPassword(row, password) };
   });
 }
@@ -163,7 +164,7 @@ export function deleteServiceSpecificCredential(input: DeleteServiceSpecificCred
   const userName = r.string('UserName', USER_NAME);
   const id = r.string('ServiceSpecificCredentialId', CREDENTIAL_ID);
   r.done();
-  if (id === undefined) throw new Error('unreachable: validated above');
+  assertPresent(id);
   ctx.store.tx(() => {
     const row = findCredential(ctx, id, userName);
     ctx.store.run('DELETE FROM iam_service_credentials WHERE id = ?', id);
@@ -177,7 +178,7 @@ export async function resetServiceSpecificCredential(input: ResetServiceSpecific
   const userName = r.string('UserName', USER_NAME);
   const id = r.string('ServiceSpecificCredentialId', CREDENTIAL_ID);
   r.done();
-  if (id === undefined) throw new Error('unreachable: validated above');
+  assertPresent(id);
   findCredential(ctx, id, userName);
   const password = newPassword();
   const hash = await hashPassword(password);

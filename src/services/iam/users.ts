@@ -4,7 +4,7 @@ import { SlipwayError } from '../../core/errors.ts';
 import { arn, shortId } from '../../core/ids.ts';
 import { num, str, type Migration, type Row } from '../../store/db.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
-import { InputReader } from '../validate.ts';
+import { assertPresent, InputReader } from '../validate.ts';
 
 export const iamMigrations: readonly Migration[] = [
   {
@@ -56,14 +56,14 @@ export function createUser(input: CreateUserRequest, ctx: OperationContext): Cre
   const name = r.string('UserName', { ...USER_NAME, required: true });
   const path = r.string('Path', PATH) ?? '/';
   r.done();
-  if (name === undefined) throw new Error('unreachable: validated above');
+  assertPresent(name);
   return ctx.store.tx(() => {
     if (findUser(ctx, name) !== undefined) throw iamError('EntityAlreadyExists', 409, `User with name ${name} already exists.`);
     // IAM user ids start with AIDA followed by 17 upper-case letters and digits.
     const id = `AIDA${shortId(17, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`;
     ctx.store.run('INSERT INTO iam_users (name, id, path, created) VALUES (?, ?, ?, ?)', name, id, path, ctx.clock.now());
     const user = findUser(ctx, name);
-    if (user === undefined) throw new Error('unreachable: inserted above');
+    assertPresent(user, 'inserted above');
     ctx.bus.publish({ type: 'iam.user.created', resource: user.Arn ?? name, detail: { userName: name } });
     return { User: user };
   });
@@ -102,7 +102,7 @@ export function deleteUser(input: DeleteUserRequest, ctx: OperationContext): Rec
   const r = new InputReader(input);
   const name = r.string('UserName', { ...USER_NAME, max: 128, required: true });
   r.done();
-  if (name === undefined) throw new Error('unreachable: validated above');
+  assertPresent(name);
   ctx.store.tx(() => {
     const user = findUser(ctx, name);
     if (user === undefined) throw noSuchUser(name);

@@ -13,7 +13,7 @@ import type {
 import { Problems } from '../../core/errors.ts';
 import { num, str, type Row } from '../../store/db.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
-import { InputReader } from '../validate.ts';
+import { assertPresent, InputReader } from '../validate.ts';
 import { matchesFilter, parseFilterPattern } from './filter-pattern.ts';
 import {
   ensureGroup,
@@ -125,7 +125,8 @@ export function putLogEvents(input: PutLogEventsRequest, ctx: OperationContext):
     });
   }
   finish(r);
-  if (group === undefined || stream === undefined) throw new Error('unreachable: validated above');
+  assertPresent(group);
+  assertPresent(stream);
 
   for (let i = 1; i < events.length; i++) {
     if ((events[i]?.timestamp ?? 0) < (events[i - 1]?.timestamp ?? 0)) {
@@ -219,7 +220,7 @@ export function getLogEvents(input: GetLogEventsRequest, ctx: OperationContext):
   r.boolean('unmask');
   finish(r);
   const group = groupOf();
-  if (stream === undefined) throw new Error('unreachable: validated above');
+  assertPresent(stream);
   const cursor = token === undefined ? undefined : decodeCursor(token);
   requireStream(ctx, group, stream);
 

@@ -18,7 +18,7 @@ import { arn, parseArn } from '../../core/ids.ts';
 import { num, str, type Migration, type Row } from '../../store/db.ts';
 import { offsetToken, resumeAt } from '../paging.ts';
 import type { OperationContext, ServiceContext } from '../types.ts';
-import { InputReader } from '../validate.ts';
+import { assertPresent, InputReader } from '../validate.ts';
 
 export const logsMigrations: readonly Migration[] = [
   {
@@ -179,7 +179,7 @@ export function createLogGroup(input: CreateLogGroupRequest, ctx: OperationConte
   r.string('logGroupClass', { oneOf: ['STANDARD', 'INFREQUENT_ACCESS', 'DELIVERY'] });
   r.boolean('deletionProtectionEnabled');
   finish(r);
-  if (name === undefined) throw new Error('unreachable: validated above');
+  assertPresent(name);
   // `aws/` is reserved for AWS's own groups; CodeBuild's `/aws/codebuild/...` starts with a slash and is allowed.
   if (name.startsWith('aws/')) throw invalidParameter(`Log group names cannot start with 'aws/'; found ${JSON.stringify(name)}`);
   ctx.store.tx(() => {
@@ -236,7 +236,7 @@ export function deleteLogGroup(input: DeleteLogGroupRequest, ctx: OperationConte
   const r = new InputReader(input);
   const name = r.string('logGroupName', { ...GROUP_NAME, required: true });
   finish(r);
-  if (name === undefined) throw new Error('unreachable: validated above');
+  assertPresent(name);
   ctx.store.tx(() => {
     requireGroup(ctx, name);
     ctx.store.run('DELETE FROM logs_events WHERE group_name = ?', name);
@@ -253,7 +253,8 @@ function readStreamName(input: object): { group: string; stream: string } {
   const group = r.string('logGroupName', { ...GROUP_NAME, required: true });
   const stream = r.string('logStreamName', { ...STREAM_NAME, required: true });
   finish(r);
-  if (group === undefined || stream === undefined) throw new Error('unreachable: validated above');
+  assertPresent(group);
+  assertPresent(stream);
   return { group, stream };
 }
 
@@ -309,7 +310,8 @@ export function putRetentionPolicy(input: PutRetentionPolicyRequest, ctx: Operat
   const name = r.string('logGroupName', { ...GROUP_NAME, required: true });
   const days = r.integer('retentionInDays', { required: true });
   finish(r);
-  if (name === undefined || days === undefined) throw new Error('unreachable: validated above');
+  assertPresent(name);
+  assertPresent(days);
   if (!(RETENTION_DAYS as readonly number[]).includes(days)) {
     throw invalidParameter(`1 validation error detected: retentionInDays: found ${days}, expected one of ${RETENTION_DAYS.join(', ')}`);
   }
@@ -325,7 +327,7 @@ export function deleteRetentionPolicy(input: DeleteRetentionPolicyRequest, ctx: 
   const r = new InputReader(input);
   const name = r.string('logGroupName', { ...GROUP_NAME, required: true });
   finish(r);
-  if (name === undefined) throw new Error('unreachable: validated above');
+  assertPresent(name);
   ctx.store.tx(() => {
     requireGroup(ctx, name);
     ctx.store.run('UPDATE logs_groups SET retention_days = NULL WHERE name = ?', name);

@@ -4,7 +4,7 @@ import { describeValue, Problems, SlipwayError } from '../../core/errors.ts';
 import { num, str, type Row } from '../../store/db.ts';
 import { pageAt, resumeAt } from '../paging.ts';
 import type { OperationContext } from '../types.ts';
-import { InputReader } from '../validate.ts';
+import { assertPresent, InputReader } from '../validate.ts';
 import { SECRET_ID } from './input.ts';
 import { purgeExpired, requireSecret, versionsToStages } from './secret-store.ts';
 
@@ -33,7 +33,7 @@ export function describeSecret(input: DescribeSecretRequest, ctx: OperationConte
   const r = new InputReader(input);
   const secretId = r.string('SecretId', SECRET_ID);
   r.done();
-  if (secretId === undefined) throw new Error('unreachable: validated above');
+  assertPresent(secretId);
   const row = requireSecret(ctx, secretId, { allowDeleted: true });
   return { ...describe(row), VersionIdsToStages: versionsToStages(ctx, str(row, 'arn')) };
 }

@@ -15,7 +15,7 @@ import { Problems, SlipwayError } from '../../core/errors.ts';
 import { arn, shortId, uuid } from '../../core/ids.ts';
 import { str } from '../../store/db.ts';
 import type { OperationContext } from '../types.ts';
-import { InputReader } from '../validate.ts';
+import { assertPresent, InputReader } from '../validate.ts';
 import { NAME, readTags, readValue, SECRET_ID, STAGE, TOKEN } from './input.ts';
 import { addVersion, CURRENT, findSecret, insertVersion, readSecretVersion, requireSecret, sameValue, valueOf } from './secret-store.ts';
 
@@ -33,7 +33,7 @@ export function createSecret(input: CreateSecretRequest, ctx: OperationContext):
   const value = readValue(r, problems, raw);
   const tags = readTags(raw, problems);
   r.done();
-  if (name === undefined) throw new Error('unreachable: validated above');
+  assertPresent(name);
   const hasValue = value.string !== undefined || value.binary !== undefined;
   return ctx.store.tx(() => {
     const existing = findSecret(ctx, name);
@@ -75,7 +75,7 @@ export function putSecretValue(input: PutSecretValueRequest, ctx: OperationConte
   const stages = r.stringList('VersionStages', { min: 1, max: 20, item: STAGE });
   r.string('RotationToken', { min: 36, max: 256 });
   r.done();
-  if (secretId === undefined) throw new Error('unreachable: validated above');
+  assertPresent(secretId);
   if (value.string === undefined && value.binary === undefined) {
     throw new SlipwayError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
   }
@@ -92,7 +92,7 @@ export function getSecretValue(input: GetSecretValueRequest, ctx: OperationConte
   const versionId = r.string('VersionId', TOKEN);
   const versionStage = r.string('VersionStage', STAGE);
   r.done();
-  if (secretId === undefined) throw new Error('unreachable: validated above');
+  assertPresent(secretId);
   const v = readSecretVersion(ctx, secretId, versionId, versionStage);
   // AWS records the access date rounded down to the day.
   ctx.store.run('UPDATE secretsmanager_secrets SET last_accessed = ? WHERE arn = ?', Math.floor(ctx.clock.now() / DAY) * DAY, v.arn);
@@ -113,7 +113,7 @@ export function deleteSecret(input: DeleteSecretRequest, ctx: OperationContext):
   const windowDays = r.integer('RecoveryWindowInDays');
   const force = r.boolean('ForceDeleteWithoutRecovery') ?? false;
   r.done();
-  if (secretId === undefined) throw new Error('unreachable: validated above');
+  assertPresent(secretId);
   if (force && windowDays !== undefined) {
     throw new SlipwayError('InvalidParameterException', "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
   }
@@ -141,7 +141,7 @@ export function restoreSecret(input: RestoreSecretRequest, ctx: OperationContext
   const r = new InputReader(input);
   const secretId = r.string('SecretId', SECRET_ID);
   r.done();
-  if (secretId === undefined) throw new Error('unreachable: validated above');
+  assertPresent(secretId);
   return ctx.store.tx(() => {
     const row = requireSecret(ctx, secretId, { allowDeleted: true });
     const secretArn = str(row, 'arn');

@@ -15,7 +15,7 @@ import { Problems, SlipwayError } from '../../core/errors.ts';
 import { num, str } from '../../store/db.ts';
 import { pageAt, resumeAt } from '../paging.ts';
 import type { OperationContext } from '../types.ts';
-import { InputReader } from '../validate.ts';
+import { assertPresent, InputReader } from '../validate.ts';
 import { readTags, readValue, SECRET_ID, STAGE, TOKEN } from './input.ts';
 import { addVersion, CURRENT, moveCurrent, moveStage, requireSecret, stagesOf } from './secret-store.ts';
 
@@ -28,7 +28,7 @@ export function updateSecret(input: UpdateSecretRequest, ctx: OperationContext):
   const kmsKeyId = r.string('KmsKeyId', { max: 2048 });
   const value = readValue(r, problems, input as unknown as Record<string, unknown>);
   r.done();
-  if (secretId === undefined) throw new Error('unreachable: validated above');
+  assertPresent(secretId);
   return ctx.store.tx(() => {
     const secret = requireSecret(ctx, secretId);
     const secretArn = str(secret, 'arn');
@@ -59,7 +59,8 @@ export function updateSecretVersionStage(input: UpdateSecretVersionStageRequest,
   const removeFrom = r.string('RemoveFromVersionId', TOKEN);
   const moveTo = r.string('MoveToVersionId', TOKEN);
   r.done();
-  if (secretId === undefined || stage === undefined) throw new Error('unreachable: validated above');
+  assertPresent(secretId);
+  assertPresent(stage);
   if (removeFrom === undefined && moveTo === undefined) {
     throw new SlipwayError('InvalidParameterException', `UpdateSecretVersionStage for ${stage}: expected MoveToVersionId, RemoveFromVersionId or both; found neither`);
   }
@@ -104,7 +105,7 @@ export function listSecretVersionIds(input: ListSecretVersionIdsRequest, ctx: Op
   const token = r.string('NextToken', { min: 1, max: 4096 });
   const includeDeprecated = r.boolean('IncludeDeprecated') ?? false;
   r.done();
-  if (secretId === undefined) throw new Error('unreachable: validated above');
+  assertPresent(secretId);
   const offset = resumeAt(
     token,
     (t) => new SlipwayError('InvalidNextTokenException', `NextToken ${t} was not returned by ListSecretVersionIds; expected a token from an earlier page`),
@@ -133,7 +134,7 @@ export function tagResource(input: TagResourceRequest, ctx: OperationContext): R
   if (raw['Tags'] === undefined || raw['Tags'] === null) problems.add({ field: 'Tags', found: 'nothing', expected: 'a value (the member is required)' });
   const tags = readTags(raw, problems);
   r.done();
-  if (secretId === undefined) throw new Error('unreachable: validated above');
+  assertPresent(secretId);
   ctx.store.tx(() => {
     const secret = requireSecret(ctx, secretId);
     const byKey = new Map((JSON.parse(str(secret, 'tags')) as Tag[]).map((t) => [t.Key ?? '', t]));
@@ -149,7 +150,8 @@ export function untagResource(input: UntagResourceRequest, ctx: OperationContext
   const secretId = r.string('SecretId', SECRET_ID);
   const keys = r.stringList('TagKeys', { required: true, item: { min: 1, max: 128 } });
   r.done();
-  if (secretId === undefined || keys === undefined) throw new Error('unreachable: validated above');
+  assertPresent(secretId);
+  assertPresent(keys);
   ctx.store.tx(() => {
     const secret = requireSecret(ctx, secretId);
     const tags = (JSON.parse(str(secret, 'tags')) as Tag[]).filter((t) => !keys.includes(t.Key ?? ''));

@@ -14,7 +14,7 @@ import { arn } from '../../core/ids.ts';
 import { num, str, type Row } from '../../store/db.ts';
 import type { Migration } from '../../store/db.ts';
 import type { OperationContext } from '../types.ts';
-import { InputReader } from '../validate.ts';
+import { assertPresent, InputReader } from '../validate.ts';
 
 export const ssmMigrations: readonly Migration[] = [
   {
@@ -61,7 +61,8 @@ export function putParameter(input: PutParameterRequest, ctx: OperationContext):
   const description = r.string('Description', { max: 1024 });
   const dataType = r.string('DataType', { oneOf: ['text', 'aws:ec2:image', 'aws:ssm:integration'] }) ?? 'text';
   r.done();
-  if (name === undefined || value === undefined) throw new Error('unreachable: validated above');
+  assertPresent(name);
+  assertPresent(value);
   return ctx.store.tx(() => {
     const existing = ctx.store.get('SELECT * FROM ssm_parameters WHERE name = ?', name);
     if (existing !== undefined && !overwrite) {
@@ -106,7 +107,7 @@ export function getParameter(input: GetParameterRequest, ctx: OperationContext):
   const name = r.string('Name', { required: true, min: 1, max: 2048 });
   const withDecryption = r.boolean('WithDecryption') ?? false;
   r.done();
-  if (name === undefined) throw new Error('unreachable: validated above');
+  assertPresent(name);
   if (name.includes(':')) {
     throw new SlipwayError('ValidationException', `Parameter selectors (${name}) are not supported by Slipway yet; expected a plain parameter name`);
   }
@@ -134,7 +135,7 @@ export function deleteParameter(input: DeleteParameterRequest, ctx: OperationCon
   const r = new InputReader(input);
   const name = r.string('Name', NAME);
   r.done();
-  if (name === undefined) throw new Error('unreachable: validated above');
+  assertPresent(name);
   ctx.store.tx(() => {
     if (ctx.store.run('DELETE FROM ssm_parameters WHERE name = ?', name).changes === 0) throw notFound(name);
     ctx.bus.publish({ type: 'ssm.parameter.deleted', resource: arn(ctx.config, 'ssm', `parameter/${name.replace(/^\//, '')}`), detail: { name } });
