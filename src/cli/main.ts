@@ -12,6 +12,7 @@ import { deployContinue, deployStop, deployWatch } from './deploy.ts';
 import { logsBuild, logsGroup, logsService } from './logs.ts';
 import { build, collectEnv } from './build.ts';
 import { pipelineList, pipelineWatch } from './pipeline.ts';
+import { hooksDelete, hooksList, hooksPut } from './hooks.ts';
 
 function port(value: string): number {
   const n = Number(value);
@@ -123,6 +124,22 @@ export function program(io: Io, setCode: (code: number) => void): Command {
       setCode(await deployStop(resolveEndpoint(opts), id, true, io.out));
     },
   );
+
+  const hooks = cli.command('hooks').description("what an appspec's Hooks names resolve to: an HTTP endpoint, a command or a container (Lambda functions on AWS)");
+  client(hooks.command('put').description('register (or replace) a hook under a Lambda function name').argument('<name>', 'the function name the appspec uses'))
+    .option('--url <url>', 'POST {DeploymentId, LifecycleEventHookExecutionId}; a JSON answer {"status": "Succeeded"|"Failed"} is the verdict')
+    .option('--command <shell>', 'run with sh -c; DeploymentId and LifecycleEventHookExecutionId in its environment; exit 0 = Succeeded')
+    .option('--image <image>', 'run a container of this image (host network), same environment and exit rule')
+    .option('--timeout <seconds>', 'how long to wait for the verdict (default 3600, as AWS)', (v) => Number(v))
+    .action(async (name: string, opts: { dataDir?: string; endpoint?: string; url?: string; command?: string; image?: string; timeout?: number }) => {
+      setCode(await hooksPut(resolveEndpoint(opts), name, opts, io.out));
+    });
+  client(hooks.command('list').description('the registered hooks')).action(async (opts: { dataDir?: string; endpoint?: string }) => {
+    setCode(await hooksList(resolveEndpoint(opts), io.out));
+  });
+  client(hooks.command('delete').description('remove a registered hook').argument('<name>', 'function name')).action(async (name: string, opts: { dataDir?: string; endpoint?: string }) => {
+    setCode(await hooksDelete(resolveEndpoint(opts), name, io.out));
+  });
 
   const logs = cli.command('logs').description('logs as CloudWatch Logs serves them: a build, a service, or a log group');
   client(logs.command('build').description("a build's log (/aws/codebuild/<project>)").argument('<id>', 'build id (project:uuid)'))

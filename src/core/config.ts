@@ -11,6 +11,11 @@ export interface SlipwayConfig extends AccountContext {
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
+  /**
+   * How long a "minute" of CodeDeploy's waits lasts (canary/linear intervals, ready and termination waits), in ms.
+   * AWS's is 60 000; a shorter one (SLIPWAY_DEPLOYMENT_MINUTE_MS) runs the same configuration faster, for trying it out.
+   */
+  readonly deploymentMinuteMs?: number;
 }
 
 export function defaultDataDir(): string {
@@ -24,7 +29,20 @@ export function makeConfig(partial: Partial<SlipwayConfig> = {}): SlipwayConfig 
     port: partial.port ?? Number(process.env['SLIPWAY_PORT'] ?? DEFAULT_PORT),
     accountId: partial.accountId ?? process.env['SLIPWAY_ACCOUNT_ID'] ?? '000000000000',
     region: partial.region ?? process.env['SLIPWAY_REGION'] ?? process.env['AWS_REGION'] ?? 'us-east-1',
+    deploymentMinuteMs: partial.deploymentMinuteMs ?? minuteFromEnv(process.env['SLIPWAY_DEPLOYMENT_MINUTE_MS']),
   };
+}
+
+function minuteFromEnv(value: string | undefined): number {
+  if (value === undefined || value === '') return 60_000;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 1 || ms > 60_000) throw new RangeError(`SLIPWAY_DEPLOYMENT_MINUTE_MS: found "${value}", expected a whole number of milliseconds from 1 to 60000`);
+  return ms;
+}
+
+/** The length of a deployment-wait minute under this configuration (AWS's 60 s unless shortened). */
+export function deploymentMinuteMs(config: Pick<SlipwayConfig, 'deploymentMinuteMs'>): number {
+  return config.deploymentMinuteMs ?? 60_000;
 }
 
 /** The address clients use: a wildcard bind is reached through loopback. */

@@ -1,4 +1,5 @@
 // The engines the daemon runs, in start order: one explicit list (each later issue adds its engine here).
+import { startAlarmEvaluator } from '../engines/alarms/index.ts';
 import { startBuildRunner } from '../engines/builds/index.ts';
 import { startDeployer } from '../engines/deployer/index.ts';
 import { startGitServer } from '../engines/git-server/index.ts';
@@ -12,5 +13,5 @@ import type { Engine, EngineContext } from '../engines/types.ts';
 export type { Engine, EngineContext } from '../engines/types.ts';
 
 export function startEngines(ctx: EngineContext): Engine[] {
-  return [startGitServer(ctx), startRegistry(ctx), startLoadBalancer(ctx), startScheduler(ctx), startDeployer(ctx), startBuildRunner(ctx), startPipelineRunner(ctx), startNotifications(ctx)];
+  return [startGitServer(ctx), startRegistry(ctx), startLoadBalancer(ctx), startAlarmEvaluator(ctx), startScheduler(ctx), startDeployer(ctx), startBuildRunner(ctx), startPipelineRunner(ctx), startNotifications(ctx)];
 }

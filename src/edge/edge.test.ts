@@ -67,6 +67,7 @@ test('status reports every component over the API', async () => {
       ['git-server', 'Healthy'],
       ['registry', 'Healthy'],
       ['load-balancer', 'Healthy'],
+      ['alarms', 'Healthy'],
       ['scheduler', 'Healthy'],
       ['deployer', 'Healthy'],
       ['build-runner', 'Healthy'],

@@ -13,6 +13,8 @@ export interface LoadStats {
 export interface Load {
   /** Resolves after at least `n` more requests have completed. */
   after(n: number): Promise<void>;
+  /** The counts so far, without stopping (subtract two snapshots to measure an interval). */
+  snapshot(): LoadStats;
   stop(): Promise<LoadStats>;
 }
 
@@ -69,6 +71,7 @@ export function startLoad(url: string, connections = 4): Load {
       waiters.push({ at: total + n, resolve });
       settle();
     }),
+    snapshot: () => ({ total, failed, versions: { ...versions }, failures: [...failures] }),
     async stop() {
       running = false;
       await Promise.all(loops);

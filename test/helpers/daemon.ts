@@ -2,8 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeConfig } from '../../src/core/config.ts';
-import { silentLogger } from '../../src/core/log.ts';
+import { makeConfig, type SlipwayConfig } from '../../src/core/config.ts';
+import { createLogger, silentLogger } from '../../src/core/log.ts';
+import pino from 'pino';
 import { Daemon, type DaemonOptions } from '../../src/daemon/daemon.ts';
 
 export interface TestDaemon {
@@ -17,11 +18,17 @@ export interface TestDaemon {
   stop(): Promise<void>;
 }
 
-export async function startTestDaemon(options: Partial<DaemonOptions> & { dataDir?: string } = {}): Promise<TestDaemon> {
+/** Silent, unless SLIPWAY_TEST_LOG names a file: then the daemon's log (level SLIPWAY_LOG_LEVEL, default info) goes there, for debugging. */
+function testLogger(): ReturnType<typeof silentLogger> {
+  const file = process.env['SLIPWAY_TEST_LOG'];
+  return file === undefined || file === '' ? silentLogger() : createLogger({ destination: pino.destination({ dest: file, append: true, sync: true }) });
+}
+
+export async function startTestDaemon(options: Partial<DaemonOptions> & { dataDir?: string; settings?: Partial<SlipwayConfig> } = {}): Promise<TestDaemon> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'slipway-test-'));
   const daemon = await Daemon.start({
-    config: makeConfig({ dataDir, port: 0, host: '127.0.0.1' }),
-    log: options.log ?? silentLogger(),
+    config: makeConfig({ ...options.settings, dataDir, port: 0, host: '127.0.0.1' }),
+    log: options.log ?? testLogger(),
     runtime: options.runtime ?? 'none',
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.engines === undefined ? {} : { engines: options.engines }),

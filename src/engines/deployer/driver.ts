@@ -2,7 +2,7 @@
 import type { TaskSet } from '@aws-sdk/client-ecs';
 import { typeFilter } from '../../core/events.ts';
 import type { DeploymentRecord, LifecycleEventName, TaskSetState } from '../../services/codedeploy/deployment-record.ts';
-import { LIFECYCLE_EVENTS } from '../../services/codedeploy/deployment-record.ts';
+import { isActive, LIFECYCLE_EVENTS } from '../../services/codedeploy/deployment-record.ts';
 import {
   beginReadyWait,
   beginTerminationWait,
@@ -19,7 +19,9 @@ import {
 import { getTask } from '../../services/ecs/task-store.ts';
 import type { ServiceContext } from '../../services/types.ts';
 import type { FleetPort, Weight } from './fleet.ts';
+import type { HookCall, HookVerdict } from './hooks.ts';
 import { WaitTimeout, waitFor } from '../../core/wait.ts';
+import { deploymentMinuteMs } from '../../core/config.ts';
 
 export interface DriverOptions {
   /** Longest wait for the replacement task set to reach a steady state (AWS: 60 minutes). */
@@ -31,6 +33,9 @@ export interface DriverOptions {
 }
 
 export const DEFAULT_DRIVER_OPTIONS: DriverOptions = { installTimeoutMs: 60 * 60_000, maxGreenTaskFailures: 3, hookTimeoutMs: 60 * 60_000 };
+
+/** Starts the hook registered under an appspec function name; undefined when none is registered. */
+export type HookInvoker = (hookFunction: string, call: HookCall, signal: AbortSignal) => { timeoutMs: number; verdict: Promise<HookVerdict | undefined> } | undefined;
 
 /** A step failure with the CodeDeploy error code it ends the deployment with. */
 export class DeploymentStepError extends Error {
@@ -59,13 +64,15 @@ export class DeploymentDriver {
   readonly #id: string;
   readonly #signal: AbortSignal;
   readonly #options: DriverOptions;
+  readonly #hooks: HookInvoker | undefined;
 
-  constructor(ctx: ServiceContext, fleet: FleetPort, id: string, signal: AbortSignal, options: DriverOptions = DEFAULT_DRIVER_OPTIONS) {
+  constructor(ctx: ServiceContext, fleet: FleetPort, id: string, signal: AbortSignal, options: DriverOptions = DEFAULT_DRIVER_OPTIONS, hooks?: HookInvoker) {
     this.#ctx = ctx;
     this.#fleet = fleet;
     this.#id = id;
     this.#signal = signal;
     this.#options = options;
+    this.#hooks = hooks;
   }
 
   #record(): DeploymentRecord {
@@ -118,7 +125,7 @@ export class DeploymentDriver {
       if (event === undefined || event.status === 'Succeeded' || event.status === 'Skipped') continue;
       const hook = event.status === 'Pending' ? startLifecycleEvent(this.#ctx, this.#id, name) : { ...(event.hookFunction === undefined ? {} : { hookFunction: event.hookFunction }) };
       if (HOOKABLE.includes(name)) {
-        if (hook.hookFunction !== undefined) await this.#awaitHook(name);
+        if (hook.hookFunction !== undefined) await this.#awaitHook(name, hook.hookFunction);
         else completeLifecycleEvent(this.#ctx, this.#id, name, 'Succeeded');
       } else {
         if (name === 'Install') await this.#install(d, plan);
@@ -236,7 +243,7 @@ export class DeploymentDriver {
     }
     for (const step of deploymentTrafficSchedule(d)) {
       if (step.greenPercent <= applied && step.greenPercent < 100) continue;
-      const due = started + step.afterMinutes * 60_000;
+      const due = started + step.afterMinutes * deploymentMinuteMs(this.#ctx.config);
       const wait = due - this.#ctx.clock.now();
       if (wait > 0) await this.#ctx.clock.sleep(wait, this.#signal);
       const weights: Weight[] =
@@ -254,23 +261,52 @@ export class DeploymentDriver {
     this.#report(plan, 100);
   }
 
-  async #awaitHook(name: LifecycleEventName): Promise<void> {
+  /**
+   * Invokes the hook registered under the appspec's function name (none: someone calls PutLifecycleEventHookExecutionStatus),
+   * then waits for the verdict, which the invocation itself may give (exit status, an inline HTTP answer).
+   */
+  async #awaitHook(name: LifecycleEventName, hookFunction: string): Promise<void> {
+    const event = this.#record().lifecycleEvents.find((e) => e.lifecycleEventName === name);
+    const call = { deploymentId: this.#id, lifecycleEventHookExecutionId: event?.lifecycleEventHookExecutionId ?? '', lifecycleEventName: name };
+    const invoking = new AbortController();
+    const invocation = this.#hooks?.(hookFunction, call, AbortSignal.any([this.#signal, invoking.signal]));
+    invocation?.verdict.then(
+      (verdict) => {
+        if (verdict !== undefined) this.#hookVerdict(name, hookFunction, verdict);
+      },
+      (error: unknown) => {
+        if (!invoking.signal.aborted && !this.#signal.aborted) this.#hookVerdict(name, hookFunction, { status: 'Failed', message: `The hook ${hookFunction} failed: ${error instanceof Error ? error.message : String(error)}` });
+      },
+    );
     const done = (): boolean | undefined => {
-      const status = this.#record().lifecycleEvents.find((e) => e.lifecycleEventName === name)?.status;
-      if (status === 'Failed') throw new DeploymentStepError('HOOK_EXECUTION_FAILURE', `The ${name} hook reported Failed`);
-      return status === 'Succeeded' ? true : undefined;
+      const now = this.#record().lifecycleEvents.find((e) => e.lifecycleEventName === name);
+      if (now?.status === 'Failed') throw new DeploymentStepError('HOOK_EXECUTION_FAILURE', now.diagnostics?.message ?? `The ${name} hook reported Failed`);
+      return now?.status === 'Succeeded' ? true : undefined;
     };
     try {
       await waitFor(this.#ctx, {
         on: (e) => e.type === 'codedeploy.lifecycle-event.completed' && e.resource === this.#id,
         check: done,
-        timeoutMs: this.#options.hookTimeoutMs,
-        what: `the ${name} hook's PutLifecycleEventHookExecutionStatus`,
+        timeoutMs: invocation?.timeoutMs ?? this.#options.hookTimeoutMs,
+        what: `the ${name} hook ${hookFunction}'s verdict (PutLifecycleEventHookExecutionStatus)`,
         signal: this.#signal,
       });
     } catch (error) {
-      if (error instanceof WaitTimeout) throw new DeploymentStepError('HOOK_EXECUTION_FAILURE', `${error.message}; a hook that does not answer within an hour counts as failed`);
+      if (error instanceof WaitTimeout) throw new DeploymentStepError('HOOK_EXECUTION_FAILURE', `${error.message}; a hook that gives no verdict in time counts as failed`);
       throw error;
+    } finally {
+      invoking.abort();
+    }
+  }
+
+  /** Records what an invocation returned, unless the hook already reported (or the deployment ended) meanwhile. */
+  #hookVerdict(name: LifecycleEventName, hookFunction: string, verdict: HookVerdict): void {
+    const d = this.#record();
+    if (!isActive(d) || d.lifecycleEvents.find((e) => e.lifecycleEventName === name)?.status !== 'InProgress') return;
+    try {
+      completeLifecycleEvent(this.#ctx, this.#id, name, verdict.status, verdict.status === 'Failed' ? { errorCode: 'ScriptFailed', scriptName: hookFunction, message: verdict.message } : undefined);
+    } catch (error) {
+      this.#ctx.log.debug({ err: error, deploymentId: this.#id, lifecycleEvent: name }, 'hook verdict arrived after the event completed');
     }
   }
 
@@ -321,48 +357,4 @@ export class DeploymentDriver {
 /** Thrown when the deployment was ended by the step itself (ready wait ran out): nothing more to record. */
 export class DeploymentEnded extends Error {
   override readonly name = 'DeploymentEnded';
-}
-
-/** A rollback deployment (creator codeDeployRollback): all traffic back to blue, then the replacement removed. */
-export async function runRollback(ctx: ServiceContext, fleet: FleetPort, id: string, signal: AbortSignal): Promise<void> {
-  let d = getDeploymentRecord(ctx, id);
-  if (d.status === 'Created' || d.status === 'Queued') d = startDeployment(ctx, id);
-  const cluster = d.ecsService.clusterName ?? '';
-  const service = d.ecsService.serviceName ?? '';
-  const pair = d.loadBalancerInfo.targetGroupPairInfoList?.[0];
-  const blue = d.taskSets.find((t) => t.taskSetLabel === 'Blue');
-  const triggering = d.rollbackInfo?.rollbackTriggeringDeploymentId;
-  const sets = fleet.taskSets(cluster, service);
-  const green = sets.find((t) => t.externalId !== undefined && t.externalId === triggering);
-  const blueSet = sets.find((t) => t.id === blue?.identifer);
-  const blueArn = blue === undefined ? undefined : fleet.targetGroupArn(blue.targetGroup);
-  const step = async (name: LifecycleEventName, work?: () => Promise<void>): Promise<void> => {
-    const event = getDeploymentRecord(ctx, id).lifecycleEvents.find((e) => e.lifecycleEventName === name);
-    if (event === undefined || event.status === 'Succeeded' || event.status === 'Skipped') return;
-    if (work === undefined) {
-      completeLifecycleEvent(ctx, id, name, 'Skipped');
-      return;
-    }
-    if (event.status === 'Pending') startLifecycleEvent(ctx, id, name);
-    await work();
-    completeLifecycleEvent(ctx, id, name, 'Succeeded');
-  };
-  const back: Weight[] = blueArn === undefined ? [] : [{ targetGroupArn: blueArn, weight: 1 }];
-  for (const name of LIFECYCLE_EVENTS) {
-    if (name === 'AllowTestTraffic' && back.length > 0) {
-      await step(name, async () => {
-        for (const listener of pair?.testTrafficRoute?.listenerArns ?? []) await fleet.route(listener, back, signal);
-      });
-    } else if (name === 'AllowTraffic' && back.length > 0) {
-      await step(name, async () => {
-        for (const listener of pair?.prodTrafficRoute?.listenerArns ?? []) await fleet.route(listener, back, signal);
-        if (blueSet?.taskSetArn !== undefined && blueSet.status !== 'PRIMARY') fleet.promote(cluster, service, blueSet.taskSetArn);
-        recordTrafficShift(ctx, id, 0);
-      });
-    } else {
-      await step(name);
-    }
-  }
-  if (green?.taskSetArn !== undefined) fleet.remove(cluster, service, green.taskSetArn);
-  succeedDeployment(ctx, id);
 }

@@ -2,7 +2,12 @@
 import { isActive } from '../../services/codedeploy/deployment-record.ts';
 import { activeDeploymentIds, failDeployment, getDeploymentRecord } from '../../services/codedeploy/lifecycle.ts';
 import type { Engine, EngineContext } from '../types.ts';
-import { DEFAULT_DRIVER_OPTIONS, DeploymentDriver, DeploymentEnded, DeploymentStepError, runRollback, type DriverOptions } from './driver.ts';
+import { DEFAULT_DRIVER_OPTIONS, DeploymentDriver, DeploymentEnded, DeploymentStepError, type DriverOptions, type HookInvoker } from './driver.ts';
+import { invokeHook } from './hooks.ts';
+import { runRollback } from './rollback.ts';
+import { hooksMount } from './hooks-api.ts';
+import { watchAlarms } from './alarms.ts';
+import { findHook } from '../../services/codedeploy/hooks.ts';
 import { Fleet } from './fleet.ts';
 
 export { DEFAULT_DRIVER_OPTIONS, type DriverOptions } from './driver.ts';
@@ -13,6 +18,15 @@ export function startDeployer(engine: EngineContext, options: Partial<DriverOpti
   const settings: DriverOptions = { ...DEFAULT_DRIVER_OPTIONS, ...options };
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   let stopping = false;
+  const hooks: HookInvoker = (reference, call, signal) => {
+    const hook = findHook(ctx, reference);
+    if (hook === undefined) {
+      ctx.log.info({ deploymentId: call.deploymentId, hook: reference }, 'no hook registered under this name: waiting for PutLifecycleEventHookExecutionStatus');
+      return undefined;
+    }
+    ctx.log.info({ deploymentId: call.deploymentId, hook: hook.name, kind: hook.kind, lifecycleEvent: call.lifecycleEventName }, 'invoking hook');
+    return { timeoutMs: hook.timeoutSeconds * 1000, verdict: invokeHook(ctx, hook, call, signal) };
+  };
 
   const drive = (id: string): void => {
     if (stopping || running.has(id)) return;
@@ -23,7 +37,14 @@ export function startDeployer(engine: EngineContext, options: Partial<DriverOpti
         if (!isActive(d)) return;
         ctx.log.info({ deploymentId: id, group: d.deploymentGroupName, rollback: d.creator === 'codeDeployRollback' }, 'deployment picked up');
         if (d.creator === 'codeDeployRollback') await runRollback(ctx, fleet, id, controller.signal);
-        else await new DeploymentDriver(ctx, fleet, id, controller.signal, settings).run();
+        else {
+          const unwatch = watchAlarms(ctx, id);
+          try {
+            await new DeploymentDriver(ctx, fleet, id, controller.signal, settings, hooks).run();
+          } finally {
+            unwatch();
+          }
+        }
       } catch (error) {
         if (controller.signal.aborted || error instanceof DeploymentEnded) return;
         if (!isActive(getDeploymentRecord(ctx, id))) return;
@@ -51,6 +72,7 @@ export function startDeployer(engine: EngineContext, options: Partial<DriverOpti
 
   return {
     name: 'deployer',
+    mounts: [hooksMount(ctx)],
     async health() {
       return { status: 'Healthy', detail: `${running.size} deployment(s) in progress` };
     },

@@ -13,6 +13,7 @@ import { createListener, type Listener } from './listener.ts';
 import type { MetricsSnapshot } from './metrics.ts';
 import type { ForwardAction, Rule } from './routing.ts';
 import { createTcpListener } from './tcp.ts';
+import { publishGroupMetrics } from './cloudwatch.ts';
 import { TargetGroup } from './target-group.ts';
 
 /** Events the engine itself publishes: reacting to them would loop. */
@@ -154,7 +155,7 @@ class LoadBalancerEngine {
     for (const [arn, live] of this.#groups) {
       if (inUse.has(arn) && records.some((r) => r.arn === arn)) continue;
       this.#flushGroup(arn, live);
-      live.group.close();
+      live.group.retire();
       this.#groups.delete(arn);
     }
   }
@@ -321,7 +322,10 @@ class LoadBalancerEngine {
     if (delta.RequestCount === 0 && delta.HTTPCode_ELB_5XX_Count === 0) return;
     try {
       // The group may have been deleted meanwhile: its rows went with it, and so do these counts.
-      if (this.#ctx.store.get('SELECT 1 FROM elbv2_target_groups WHERE arn = ?', arn) !== undefined) addTargetGroupMetrics(this.#ctx, arn, time, delta);
+      if (this.#ctx.store.get('SELECT 1 FROM elbv2_target_groups WHERE arn = ?', arn) !== undefined) {
+        addTargetGroupMetrics(this.#ctx, arn, time, delta);
+        publishGroupMetrics(this.#ctx, arn, time, delta);
+      }
     } catch (error) {
       this.#ctx.log.warn({ err: error, targetGroup: arn }, 'could not store target group metrics');
     }

@@ -1,5 +1,6 @@
 // A target group: registered targets, their health states (AWS's words and reason codes), draining, and selection.
 import { Agent } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Clock } from '../../core/clock.ts';
 import { Problems, describeValue } from '../../core/errors.ts';
 import { deregistrationDelay, slowStart } from './attributes.ts';
@@ -232,6 +233,20 @@ export class TargetGroup {
 
   metrics(): MetricsSnapshot {
     return this.#metrics.snapshot();
+  }
+
+  /**
+   * No listener forwards here any more: checkers and drain timers stop and idle pooled connections close, but requests
+   * already in flight finish (each of their connections closes once its response is done).
+   */
+  retire(): void {
+    this.#closed.abort();
+    for (const t of this.#targets.values()) {
+      t.stop.abort();
+      for (const sockets of Object.values(t.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+      t.agent.on('free', (socket: Socket) => socket.destroy());
+    }
+    this.#targets.clear();
   }
 
   /** Stops every checker and drain timer and closes pooled connections. */

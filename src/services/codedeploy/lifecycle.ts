@@ -1,5 +1,6 @@
 // The engine's seam: the only functions that move a deployment through its lifecycle, each one transaction with its event.
 import { SlipwayError } from '../../core/errors.ts';
+import { deploymentMinuteMs } from '../../core/config.ts';
 import { shortId, uuid } from '../../core/ids.ts';
 import { str } from '../../store/db.ts';
 import type { ServiceContext } from '../types.ts';
@@ -136,7 +137,7 @@ export function beginReadyWait(ctx: ServiceContext, id: string): DeploymentRecor
     const minutes = d.blueGreenDeploymentConfiguration.deploymentReadyOption?.waitTimeInMinutes ?? 0;
     d.status = 'Ready';
     d.targetStatus = 'Ready';
-    d.readyWaitEndsAt = ctx.clock.now() + minutes * 60_000;
+    d.readyWaitEndsAt = ctx.clock.now() + minutes * deploymentMinuteMs(ctx.config);
     return { readyWaitEndsAt: d.readyWaitEndsAt };
   });
 }
@@ -158,7 +159,7 @@ export function beginTerminationWait(ctx: ServiceContext, id: string): Deploymen
     requireActive(d, 'wait to terminate the original task set');
     const minutes = d.blueGreenDeploymentConfiguration.terminateBlueInstancesOnDeploymentSuccess?.terminationWaitTimeInMinutes ?? 0;
     d.instanceTerminationWaitTimeStarted = true;
-    d.terminationWaitEndsAt = ctx.clock.now() + minutes * 60_000;
+    d.terminationWaitEndsAt = ctx.clock.now() + minutes * deploymentMinuteMs(ctx.config);
     return { terminationWaitEndsAt: d.terminationWaitEndsAt };
   });
 }

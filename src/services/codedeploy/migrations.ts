@@ -1,5 +1,6 @@
 // CodeDeploy tables: applications, custom deployment configurations, deployment groups and deployments (bodies kept as JSON).
 import type { Migration } from '../../store/db.ts';
+import { hookMigrations } from './hooks.ts';
 
 export const codedeployMigrations: readonly Migration[] = [
   {
@@ -35,4 +36,5 @@ export const codedeployMigrations: readonly Migration[] = [
     );
     CREATE INDEX codedeploy_deployments_group ON codedeploy_deployments(application_name, group_name, create_time);`,
   },
+  ...hookMigrations,
 ];
