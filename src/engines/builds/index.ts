@@ -1,5 +1,6 @@
 // The build runner engine: runs QUEUED builds (up to a machine-wide limit at once), honours StopBuild, and settles builds a crash left open.
 import { typeFilter } from '../../core/events.ts';
+import { badgeMount } from '../../services/codebuild/badge.ts';
 import { loadBuild, openBuilds } from '../../services/codebuild/build-state.ts';
 import type { Engine, EngineContext } from '../types.ts';
 import { CACHE_MIGRATIONS } from './outputs/index.ts';
@@ -68,6 +69,8 @@ export function startBuildRunner(ctx: EngineContext, options: BuildRunnerOptions
 
   return {
     name: 'build-runner',
+    // Build badges are public GETs beside the API (AWS serves them at /badges on the CodeBuild endpoint).
+    mounts: [badgeMount(ctx)],
     health() {
       return Promise.resolve({ status: 'Healthy', detail: `${running.size} build(s) running, at most ${max} at once` });
     },

@@ -120,7 +120,8 @@ test('CreateProject accepts S3 and CODEPIPELINE artifacts, secondary artifacts, 
   assert.equal(out.project?.secondaryArtifacts?.[0]?.artifactIdentifier, 'extra');
   assert.deepEqual(out.project?.cache?.modes, ['LOCAL_DOCKER_LAYER_CACHE', 'LOCAL_SOURCE_CACHE']);
   assert.equal(out.project?.logsConfig?.cloudWatchLogs?.groupName, '/slipway/builds');
-  assert.deepEqual(out.project?.badge, { badgeEnabled: true, badgeRequestUrl: `${t.endpoint}/badges/full` });
+  const token = Buffer.from('arn:aws:codebuild:us-east-1:000000000000:project/full').toString('base64url');
+  assert.deepEqual(out.project?.badge, { badgeEnabled: true, badgeRequestUrl: `${t.endpoint}/badges?uuid=${token}&branch=main` });
   const s3 = await cb.send(new CreateProjectCommand(project('to-s3', { artifacts: { type: 'S3', location: 'bucket' }, cache: { type: 'S3', location: 'bucket/cache' } })));
   assert.equal(s3.project?.artifacts?.location, 'bucket');
 });

@@ -15,9 +15,9 @@ import type {
 import { Problems, SlipwayError } from '../../core/errors.ts';
 import { arn, parseArn } from '../../core/ids.ts';
 import { num, str, type Migration, type Row } from '../../store/db.ts';
-import { cloneUrl } from '../codecommit/state.ts';
 import type { OperationContext } from '../types.ts';
 import { InputReader } from '../validate.ts';
+import { badgeRequestUrl } from './badge.ts';
 import { checkProjectConsistency, PROJECT_NAME, readProjectFields, type ProjectFields } from './project-input.ts';
 
 export const codebuildMigrations: readonly Migration[] = [
@@ -38,15 +38,6 @@ function projectArn(ctx: OperationContext, name: string): string {
   return arn(ctx.config, 'codebuild', `project/${name}`);
 }
 
-/**
- * The edge's live address (the port is known only once it listens); CodeCommit's registry already tracks it.
- * Badges are not served yet: the URL is where Slipway will serve them.
- */
-function badgeUrl(ctx: OperationContext, name: string): string {
-  const endpoint = cloneUrl(ctx, '').replace(/\/v1\/repos\/$/, '');
-  return `${endpoint}/badges/${encodeURIComponent(name)}`;
-}
-
 function invalid(problems: Problems): void {
   problems.throwIfAny('InvalidInputException', 'Invalid input');
 }
@@ -61,7 +52,7 @@ function toProject(row: Row, ctx: OperationContext): Project {
     ...rest,
     created: new Date(num(row, 'created')),
     lastModified: new Date(num(row, 'last_modified')),
-    badge: badgeEnabled === true ? { badgeEnabled: true, badgeRequestUrl: badgeUrl(ctx, name) } : { badgeEnabled: false },
+    badge: badgeEnabled === true ? { badgeEnabled: true, badgeRequestUrl: badgeRequestUrl(ctx, name, body) } : { badgeEnabled: false },
     projectVisibility: 'PRIVATE',
   };
 }
