@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { startTestDaemon } from '../../../test/helpers/daemon.ts';
+import { freePort } from '../../../test/helpers/ports.ts';
+import { STATE_CHANGE } from '../../services/codepipeline/state.ts';
+import { WebhookReceiver } from '../../services/sns/testing.ts';
+
+let receiver: WebhookReceiver;
+let hook: string;
+const dataDir = mkdtempSync(join(tmpdir(), 'slipway-notify-router-'));
+
+before(async () => {
+  receiver = new WebhookReceiver();
+  hook = await receiver.listen(await freePort());
+});
+after(async () => {
+  await receiver.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('a state change published while the notifications engine was not running is routed at the next start, once', async () => {
+  let t = await startTestDaemon({ dataDir });
+  const sns = new SNSClient(t.sdk);
+  const events = new EventBridgeClient(t.sdk);
+  try {
+    const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'late' }))).TopicArn ?? '';
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'http', Endpoint: hook }));
+    const confirmation = await receiver.nextOfType('SubscriptionConfirmation');
+    await fetch(String(confirmation.body['SubscribeURL']));
+    await events.send(new PutRuleCommand({ Name: 'stopped', EventPattern: JSON.stringify({ source: ['aws.codepipeline'], detail: { state: ['STOPPED'] } }) }));
+    await events.send(new PutTargetsCommand({ Rule: 'stopped', Targets: [{ Id: 'late', Arn: topicArn, InputPath: '$.detail' }] }));
+  } finally {
+    sns.destroy();
+    events.destroy();
+    await t.stop();
+  }
+
+  // Without engines, as if Slipway had stopped between the state change and its routing.
+  t = await startTestDaemon({ dataDir, engines: false });
+  t.daemon.bus.publish({ type: STATE_CHANGE.execution, resource: 'arn:aws:codepipeline:us-east-1:000000000000:p', detail: { pipeline: 'p', 'execution-id': 'e-1', version: 3, state: 'Stopped' } });
+  await t.stop();
+
+  const arrived = receiver.nextOfType('Notification');
+  t = await startTestDaemon({ dataDir });
+  const notifications = (): number => Number(t.daemon.store.get("SELECT count(*) AS n FROM sns_deliveries WHERE type = 'Notification'")?.['n']);
+  try {
+    assert.deepEqual(JSON.parse(String((await arrived).body['Message'])), { pipeline: 'p', 'execution-id': 'e-1', state: 'STOPPED', version: 3 });
+    // Stop only once the attempt is recorded, or the next start would (rightly) send it again.
+    const attempted = t.daemon.bus.next((e) => e.type === 'sns.delivery.attempted');
+    if (t.daemon.store.get("SELECT 1 AS one FROM sns_deliveries WHERE status = 'Pending'") !== undefined) await attempted;
+    assert.equal(notifications(), 1);
+  } finally {
+    await t.stop();
+  }
+  t = await startTestDaemon({ dataDir });
+  try {
+    assert.equal(notifications(), 1, 'a second restart routes nothing again');
+  } finally {
+    await t.stop();
+  }
+});
