@@ -14,39 +14,9 @@ import {
   PutApprovalResultCommand,
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
-import { typeFilter } from '../../core/events.ts';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
-import { callJson, startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
-
-/** Resolves once `check` holds, looking again after every CodePipeline event of the daemon (10 s real-time guard). */
-async function until(t: TestDaemon, what: string, check: () => Promise<boolean>): Promise<void> {
-  if (await check()) return;
-  await new Promise<void>((resolve, reject) => {
-    let busy = false;
-    let done = false;
-    const finish = (error?: Error): void => {
-      done = true;
-      clearTimeout(timer);
-      off();
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const timer = setTimeout(() => finish(new Error(`timed out waiting until ${what}`)), 10_000);
-    const look = (): void => {
-      if (busy || done) return;
-      busy = true;
-      check().then(
-        (ok) => {
-          busy = false;
-          if (ok && !done) finish();
-        },
-        (error: unknown) => finish(error instanceof Error ? error : new Error(String(error))),
-      );
-    };
-    const off = t.daemon.bus.subscribe(typeFilter('codepipeline.*'), () => setImmediate(look));
-    look();
-  });
-}
+import { callJson, startTestDaemon } from '../../../test/helpers/daemon.ts';
+import { untilPipeline } from '../../services/codepipeline/testing.ts';
 
 test('through a real daemon: a CodeCommit source and a manual approval survive a daemon restart; a push starts the pipeline', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-pipeline-daemon-'));
@@ -88,7 +58,7 @@ test('through a real daemon: a CodeCommit source and a manual approval survive a
       const latest = state.stageStates?.[1]?.actionStates?.[0]?.latestExecution;
       return { ...latest, executionId: state.stageStates?.[1]?.latestExecution?.pipelineExecutionId };
     };
-    await until(t, 'the approval waits', async () => (await approvalOf(cp)).status === 'InProgress');
+    await untilPipeline(t, 'the approval waits', async () => (await approvalOf(cp)).status === 'InProgress');
     const waiting = await approvalOf(cp);
     assert.equal(waiting.summary, `Waiting for approval: Release ${first.commitId}?`);
     const e1 = waiting.executionId ?? '';
@@ -123,7 +93,7 @@ test('through a real daemon: a CodeCommit source and a manual approval survive a
     assert.equal(after.status, 'InProgress');
     assert.equal(after.token, waiting.token);
     await cp.send(new PutApprovalResultCommand({ pipelineName: 'deliver', stageName: 'Release', actionName: 'Approve', token: after.token ?? '', result: { status: 'Approved', summary: 'go' } }));
-    await until(t, 'E1 succeeds', async () => (await cp.send(new GetPipelineExecutionCommand({ pipelineName: 'deliver', pipelineExecutionId: e1 }))).pipelineExecution?.status === 'Succeeded');
+    await untilPipeline(t, 'E1 succeeds', async () => (await cp.send(new GetPipelineExecutionCommand({ pipelineName: 'deliver', pipelineExecutionId: e1 }))).pipelineExecution?.status === 'Succeeded');
     const execution = (await cp.send(new GetPipelineExecutionCommand({ pipelineName: 'deliver', pipelineExecutionId: e1 }))).pipelineExecution;
     assert.equal(execution?.artifactRevisions?.[0]?.revisionId, first.commitId);
     assert.equal(execution?.trigger?.triggerType, 'CreatePipeline');
@@ -132,7 +102,7 @@ test('through a real daemon: a CodeCommit source and a manual approval survive a
     const cc2 = new CodeCommitClient(t.sdk);
     const second = await cc2.send(new PutFileCommand({ repositoryName: 'app', branchName: 'main', filePath: 'index.js', fileContent: Buffer.from('console.log(2)\n'), parentCommitId: first.commitId, commitMessage: 'second' }));
     cc2.destroy();
-    await until(t, 'the push execution waits for approval', async () => {
+    await untilPipeline(t, 'the push execution waits for approval', async () => {
       const a = await approvalOf(cp);
       return a.status === 'InProgress' && a.executionId !== e1;
     });
@@ -141,7 +111,7 @@ test('through a real daemon: a CodeCommit source and a manual approval survive a
     assert.equal(pushed?.trigger?.triggerType, 'CloudWatchEvent');
     assert.equal(pushed?.sourceRevisions?.[0]?.revisionId, second.commitId);
     await cp.send(new StopPipelineExecutionCommand({ pipelineName: 'deliver', pipelineExecutionId: pushed?.pipelineExecutionId ?? '', abandon: true, reason: 'not this one' }));
-    await until(t, 'the pushed execution stops', async () => (await cp.send(new GetPipelineExecutionCommand({ pipelineName: 'deliver', pipelineExecutionId: pushed?.pipelineExecutionId ?? '' }))).pipelineExecution?.status === 'Stopped');
+    await untilPipeline(t, 'the pushed execution stops', async () => (await cp.send(new GetPipelineExecutionCommand({ pipelineName: 'deliver', pipelineExecutionId: pushed?.pipelineExecutionId ?? '' }))).pipelineExecution?.status === 'Stopped');
     assert.equal((await approvalOf(cp)).status, 'Abandoned');
 
     // Every state change was an event with AWS's state words.

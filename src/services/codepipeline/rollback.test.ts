@@ -17,39 +17,9 @@ import {
   UpdatePipelineCommand,
   type PipelineDeclaration,
 } from '@aws-sdk/client-codepipeline';
-import { typeFilter } from '../../core/events.ts';
 import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
-import { callJson, startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
-
-/** Resolves once `check` holds, looking again after every CodePipeline event of the daemon (10 s real-time guard). */
-async function until(t: TestDaemon, what: string, check: () => Promise<boolean>): Promise<void> {
-  if (await check()) return;
-  await new Promise<void>((resolve, reject) => {
-    let busy = false;
-    let done = false;
-    const finish = (error?: Error): void => {
-      done = true;
-      clearTimeout(timer);
-      off();
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const timer = setTimeout(() => finish(new Error(`timed out waiting until ${what}`)), 10_000);
-    const look = (): void => {
-      if (busy || done) return;
-      busy = true;
-      check().then(
-        (ok) => {
-          busy = false;
-          if (ok && !done) finish();
-        },
-        (error: unknown) => finish(error instanceof Error ? error : new Error(String(error))),
-      );
-    };
-    const off = t.daemon.bus.subscribe(typeFilter('codepipeline.*'), () => setImmediate(look));
-    look();
-  });
-}
+import { callJson, startTestDaemon } from '../../../test/helpers/daemon.ts';
+import { untilPipeline } from './testing.ts';
 
 const DECLARATION: PipelineDeclaration = {
   name: 'rel',
@@ -79,11 +49,11 @@ test('RollbackStage starts a ROLLBACK execution of the stage with the target’s
       return { status: latest?.status, token: latest?.token, executionId: stage?.latestExecution?.pipelineExecutionId, type: stage?.latestExecution?.type };
     };
     const approve = async (): Promise<string> => {
-      await until(t, 'an approval waits', async () => (await approval()).status === 'InProgress');
+      await untilPipeline(t, 'an approval waits', async () => (await approval()).status === 'InProgress');
       const a = await approval();
       await cp.send(new PutApprovalResultCommand({ pipelineName: 'rel', stageName: 'Release', actionName: 'Approve', token: a.token ?? '', result: { status: 'Approved', summary: 'ok' } }));
       const id = a.executionId ?? '';
-      await until(t, `${id} succeeds`, async () => (await cp.send(new GetPipelineExecutionCommand({ pipelineName: 'rel', pipelineExecutionId: id }))).pipelineExecution?.status === 'Succeeded');
+      await untilPipeline(t, `${id} succeeds`, async () => (await cp.send(new GetPipelineExecutionCommand({ pipelineName: 'rel', pipelineExecutionId: id }))).pipelineExecution?.status === 'Succeeded');
       return id;
     };
     const e1 = await approve();
@@ -98,7 +68,7 @@ test('RollbackStage starts a ROLLBACK execution of the stage with the target’s
     const rolled = await cp.send(new RollbackStageCommand({ pipelineName: 'rel', stageName: 'Release', targetPipelineExecutionId: e1 }));
     const e2 = rolled.pipelineExecutionId ?? '';
     assert.notEqual(e2, e1);
-    await until(t, 'the rollback waits for approval', async () => (await approval()).executionId === e2 && (await approval()).status === 'InProgress');
+    await untilPipeline(t, 'the rollback waits for approval', async () => (await approval()).executionId === e2 && (await approval()).status === 'InProgress');
     assert.equal((await approval()).type, 'ROLLBACK');
     await refused({ stageName: 'Release', targetPipelineExecutionId: e1 }, UnableToRollbackStageException, new RegExp(`execution ${e2} is running in it`));
     await refused({ stageName: 'Release', targetPipelineExecutionId: e2 }, UnableToRollbackStageException, /is itself a ROLLBACK execution/);

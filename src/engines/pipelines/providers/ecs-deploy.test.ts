@@ -11,55 +11,25 @@ import {
   ListPipelineExecutionsCommand,
 } from '@aws-sdk/client-codepipeline';
 import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { typeFilter } from '../../../core/events.ts';
 import { FakeRuntime } from '../../../runtime/fake/runtime.ts';
 import { createCluster } from '../../../services/ecs/clusters.ts';
 import { addServiceEvent, deploymentsOf } from '../../../services/ecs/service-store.ts';
 import { createService } from '../../../services/ecs/services.ts';
 import { registerTaskDefinition } from '../../../services/ecs/task-definitions.ts';
 import { checkShape, loadModel } from '../../../../test/helpers/aws-model.ts';
-import { startTestDaemon, type TestDaemon } from '../../../../test/helpers/daemon.ts';
+import { startTestDaemon } from '../../../../test/helpers/daemon.ts';
 import { fargateTaskDefinition } from '../../scheduler/testing.ts';
 import { startHarness, type Harness } from '../testing.ts';
 import { ActionFailure, type ActionJob } from '../types.ts';
 import { ecsDeploy } from './ecs-deploy.ts';
 import { zipOf } from './zip.ts';
+import { untilPipeline } from '../../../services/codepipeline/testing.ts';
 
 const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
 
 function taskdef(image: string): ReturnType<typeof fargateTaskDefinition> {
   const td = fargateTaskDefinition('web', image);
   return { ...td, containerDefinitions: [...(td.containerDefinitions ?? []), { name: 'sidecar', image: 'sidecar:1', essential: false }] };
-}
-
-/** Resolves once `check` holds, looking again after every CodePipeline event of the daemon (10 s real-time guard). */
-async function until(t: TestDaemon, what: string, check: () => Promise<boolean>): Promise<void> {
-  if (await check()) return;
-  await new Promise<void>((resolve, reject) => {
-    let busy = false;
-    let done = false;
-    const finish = (error?: Error): void => {
-      done = true;
-      clearTimeout(timer);
-      off();
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const timer = setTimeout(() => finish(new Error(`timed out waiting until ${what}`)), 10_000);
-    const look = (): void => {
-      if (busy || done) return;
-      busy = true;
-      check().then(
-        (ok) => {
-          busy = false;
-          if (ok && !done) finish();
-        },
-        (error: unknown) => finish(error instanceof Error ? error : new Error(String(error))),
-      );
-    };
-    const off = t.daemon.bus.subscribe(typeFilter('codepipeline.*'), () => setImmediate(look));
-    look();
-  });
 }
 
 test('through a daemon: a CodeCommit imagedefinitions.json deploys a new task definition revision with the named image, followed to COMPLETED', async () => {
@@ -90,7 +60,7 @@ test('through a daemon: a CodeCommit imagedefinitions.json deploys a new task de
       }),
     );
     let executionId = '';
-    await until(t, 'the first execution ended', async () => {
+    await untilPipeline(t, 'the first execution ended', async () => {
       const list = await cp.send(new ListPipelineExecutionsCommand({ pipelineName: 'web' }));
       const e = list.pipelineExecutionSummaries?.[0];
       executionId = e?.pipelineExecutionId ?? '';
