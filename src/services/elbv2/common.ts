@@ -1,6 +1,7 @@
 // ELBv2's shared pieces: its error codes, Query-string coercion of numbers and booleans, ARNs, paging and input reading.
 import { describeValue, Problems, SlipwayError } from '../../core/errors.ts';
 import { arn, shortId } from '../../core/ids.ts';
+import { pageAt, resumeAt } from '../paging.ts';
 import type { ServiceContext } from '../types.ts';
 import { InputReader } from '../validate.ts';
 
@@ -59,18 +60,11 @@ export function elbArn(ctx: Pick<ServiceContext, 'config'>, resource: string): s
 /** Load balancer and target group names: 1–32 letters, digits and hyphens, no hyphen at either end. */
 export const ELB_NAME = { min: 1, max: 32, pattern: /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, patternText: 'at most 32 letters, digits and hyphens, not beginning or ending with a hyphen' };
 
-/** Marker paging over a stable ordering: the marker is the opaque offset of the next page. */
+/** Marker paging over a stable ordering: the marker is the shared offset token of the next page. */
 export function page<T>(items: readonly T[], pageSize: number | undefined, marker: string | undefined): { items: T[]; nextMarker?: string } {
-  let start = 0;
-  if (marker !== undefined) {
-    const decoded = Number(Buffer.from(marker, 'base64url').toString('utf8'));
-    if (!Number.isInteger(decoded) || decoded < 0) throw elbError('ValidationError', `Marker: found "${marker}", expected a NextMarker from a previous response`);
-    start = decoded;
-  }
-  const size = pageSize ?? 400;
-  const slice = items.slice(start, start + size);
-  const end = start + slice.length;
-  return end < items.length ? { items: slice, nextMarker: Buffer.from(String(end)).toString('base64url') } : { items: slice };
+  const start = resumeAt(marker, (m) => elbError('ValidationError', `Marker: found "${m}", expected a NextMarker from a previous response`));
+  const p = pageAt(items, start, pageSize ?? 400);
+  return p.nextToken === undefined ? { items: p.items } : { items: p.items, nextMarker: p.nextToken };
 }
 
 export function readPaging(r: InputReader): { marker: string | undefined; pageSize: number | undefined } {
