@@ -84,13 +84,19 @@ function detail(ctx: OperationContext, repo: string, row: Row): ImageDetail {
   };
 }
 
-export function listImages(input: ListImagesRequest, ctx: OperationContext): ListImagesResponse {
+/** The members ListImages and DescribeImages share: paging, the tagStatus filter and an existing repository. */
+function readImageListing(input: object, ctx: OperationContext): { max: number; token: string | undefined; tagStatus: string; repo: string } {
   const r = new InputReader(input);
   const max = r.integer('maxResults', { min: 1, max: 1000 }) ?? 100;
   const token = r.string('nextToken');
   const tagStatus = r.struct('filter')?.string('tagStatus', { oneOf: TAG_STATUS }) ?? 'ANY';
   const repo = readRepositoryName(r, ctx);
   requireRepository(ctx, repo);
+  return { max, token, tagStatus, repo };
+}
+
+export function listImages(input: ListImagesRequest, ctx: OperationContext): ListImagesResponse {
+  const { max, token, tagStatus, repo } = readImageListing(input, ctx);
   const ids: ImageIdentifier[] = [];
   for (const m of ctx.store.all('SELECT digest FROM ecr_manifests WHERE repo = ? ORDER BY pushed_at, digest', repo)) {
     const digest = str(m, 'digest');
@@ -103,12 +109,7 @@ export function listImages(input: ListImagesRequest, ctx: OperationContext): Lis
 }
 
 export function describeImages(input: DescribeImagesRequest, ctx: OperationContext): DescribeImagesResponse {
-  const r = new InputReader(input);
-  const max = r.integer('maxResults', { min: 1, max: 1000 }) ?? 100;
-  const token = r.string('nextToken');
-  const tagStatus = r.struct('filter')?.string('tagStatus', { oneOf: TAG_STATUS }) ?? 'ANY';
-  const repo = readRepositoryName(r, ctx);
-  requireRepository(ctx, repo);
+  const { max, token, tagStatus, repo } = readImageListing(input, ctx);
   if (input.imageIds !== undefined) {
     const details: ImageDetail[] = [];
     for (const id of imageIdList(input.imageIds, 'imageIds', 1)) {

@@ -232,11 +232,17 @@ export function describeLogGroups(input: DescribeLogGroupsRequest, ctx: Operatio
   };
 }
 
-export function deleteLogGroup(input: DeleteLogGroupRequest, ctx: OperationContext): Record<string, never> {
+/** The logGroupName of an operation that takes nothing else (DeleteLogGroup, DeleteRetentionPolicy). */
+function readGroupName(input: object): string {
   const r = new InputReader(input);
   const name = r.string('logGroupName', { ...GROUP_NAME, required: true });
   finish(r);
   assertPresent(name);
+  return name;
+}
+
+export function deleteLogGroup(input: DeleteLogGroupRequest, ctx: OperationContext): Record<string, never> {
+  const name = readGroupName(input);
   ctx.store.tx(() => {
     requireGroup(ctx, name);
     ctx.store.run('DELETE FROM logs_events WHERE group_name = ?', name);
@@ -324,10 +330,7 @@ export function putRetentionPolicy(input: PutRetentionPolicyRequest, ctx: Operat
 }
 
 export function deleteRetentionPolicy(input: DeleteRetentionPolicyRequest, ctx: OperationContext): Record<string, never> {
-  const r = new InputReader(input);
-  const name = r.string('logGroupName', { ...GROUP_NAME, required: true });
-  finish(r);
-  assertPresent(name);
+  const name = readGroupName(input);
   ctx.store.tx(() => {
     requireGroup(ctx, name);
     ctx.store.run('UPDATE logs_groups SET retention_days = NULL WHERE name = ?', name);
