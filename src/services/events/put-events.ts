@@ -60,20 +60,45 @@ export function targetInput(target: StoredTarget, event: EventEnvelope, rule: { 
   if (transformer === undefined) return JSON.stringify(event);
   const vars: Record<string, unknown> = {};
   for (const [name, path] of Object.entries(transformer.InputPathsMap ?? {})) vars[name] = selectPath(event, path);
-  const reserved: Record<string, string> = {
+  const reserved: Record<string, unknown> = {
     'aws.events.rule-arn': rule.arn,
     'aws.events.rule-name': rule.name,
     'aws.events.event.ingestion-time': event.time,
-    'aws.events.event': JSON.stringify(event),
-    'aws.events.event.json': JSON.stringify(event),
+    'aws.events.event': event,
+    'aws.events.event.json': event,
   };
-  return transformer.InputTemplate.replace(/<([A-Za-z0-9_.-]+)>/g, (whole, name: string) => {
-    if (Object.hasOwn(reserved, name)) return reserved[name] ?? '';
-    if (!Object.hasOwn(vars, name)) return whole;
-    const v = vars[name];
-    // Strings go in as their text (the template supplies any quotes); other values as JSON; missing ones as null.
-    return typeof v === 'string' ? v : JSON.stringify(v ?? null);
-  });
+  return fillTemplate(transformer.InputTemplate, (name) => (Object.hasOwn(reserved, name) ? reserved[name] : Object.hasOwn(vars, name) ? (vars[name] ?? null) : undefined));
+}
+
+/**
+ * Fills `<name>` placeholders as EventBridge does. In a JSON template ({…} or […]) a string value inside quotes goes in
+ * as escaped text and outside quotes as a JSON string; in a text template strings go in as they are. Other values go
+ * in as JSON, missing ones as null; unknown names stay as written.
+ */
+export function fillTemplate(template: string, lookup: (name: string) => unknown): string {
+  const json = /^\s*[{[]/.test(template);
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i] ?? '';
+    if (c === '\\' && inString) {
+      out += c + (template[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (c === '"') inString = !inString;
+    const m = c === '<' ? /^<([A-Za-z0-9_.-]+)>/.exec(template.slice(i)) : null;
+    const value = m === null ? undefined : lookup(m[1] ?? '');
+    if (m === null || value === undefined) {
+      out += c;
+      continue;
+    }
+    if (typeof value !== 'string') out += JSON.stringify(value);
+    else if (!json) out += value;
+    else out += inString ? JSON.stringify(value).slice(1, -1) : JSON.stringify(value);
+    i += m[0].length - 1;
+  }
+  return out;
 }
 
 /**
