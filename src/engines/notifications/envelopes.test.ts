@@ -33,7 +33,7 @@ test('CodeDeploy: started/ready/succeeded/failed/stopped as "CodeDeploy Deployme
   const e = toEnvelope(ctx, bus('codedeploy.deployment.succeeded', 'd-ABCDEFGHI', detail));
   assert.equal(e?.source, 'aws.codedeploy');
   assert.deepEqual(e?.resources, ['arn:aws:codedeploy:eu-west-1:111122223333:application:web', 'arn:aws:codedeploy:eu-west-1:111122223333:deploymentgroup:web/web-dg']);
-  assert.deepEqual(e?.detail, { region: 'eu-west-1', deploymentId: 'd-ABCDEFGHI', deploymentGroup: 'web-dg', application: 'web', state: 'SUCCESS' });
+  assert.deepEqual(e?.detail, { account: '111122223333', region: 'eu-west-1', deploymentId: 'd-ABCDEFGHI', deploymentGroup: 'web-dg', application: 'web', state: 'SUCCESS' });
   assert.equal(toEnvelope(ctx, bus('codedeploy.deployment.traffic-shifted', 'd-ABCDEFGHI', detail)), undefined);
 });
 

@@ -116,7 +116,7 @@ function codedeploy(ctx: Ctx, e: SlipwayEvent): EventEnvelope | undefined {
     detailType: 'CodeDeploy Deployment State-change Notification',
     resources: [arn(ctx.config, 'codedeploy', `application:${application}`), arn(ctx.config, 'codedeploy', `deploymentgroup:${application}/${group}`)],
     time: e.time,
-    detail: { region: ctx.config.region, deploymentId: text(d['deploymentId']), deploymentGroup: group, application, state },
+    detail: { account: ctx.config.accountId, region: ctx.config.region, deploymentId: text(d['deploymentId']), deploymentGroup: group, application, state },
   });
 }
 
