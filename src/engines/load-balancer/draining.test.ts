@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ManualClock } from '../../core/clock.ts';
 import { createListener, type Listener } from './listener.ts';
 import type { ForwardAction } from './routing.ts';
 import { TargetGroup } from './target-group.ts';
-import { call, keepAlive, startTarget, type Handler, type TestTarget } from './testing.ts';
+import { call, cleanupAfterTests, type Handler, keepAlive, startTarget, type TestTarget } from './testing.ts';
 
-const cleanups: Array<() => unknown> = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = cleanupAfterTests();
 
 const agent = keepAlive();
 cleanups.push(() => agent.destroy());

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ManualClock } from '../../core/clock.ts';
 import { Problems, SlipwayError } from '../../core/errors.ts';
 import { HEALTH_CHECK_DEFAULTS, healthCheckSettings, parseMatcher } from './health-check.ts';
 import { createListener } from './listener.ts';
 import { TargetGroup } from './target-group.ts';
-import { call, keepAlive, startTarget, type TestTarget } from './testing.ts';
+import { call, cleanupAfterTests, keepAlive, startTarget, type TestTarget } from './testing.ts';
 
-const cleanups: Array<() => unknown> = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = cleanupAfterTests();
 
 async function target(id: string): Promise<TestTarget> {
   const t = await startTarget(id);

@@ -1,10 +1,10 @@
 // An ALB listener: binds a port and routes each request by the rules in force when it arrives.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../../core/clock.ts';
 import { Problems, describeValue } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
+import { listenOn } from './listen.ts';
 import { Metrics, type MetricsSnapshot } from './metrics.ts';
 import { forward, forwardUpgrade, sendElbError, socketElbError, type ProxyContext } from './proxy.ts';
 import { CompiledAction, compileRules, route, stickyCookie, stickyGroup, validateAction, type CompiledRule, type ForwardAction, type Rule } from './routing.ts';
@@ -120,14 +120,7 @@ export async function createListener(options: ListenerOptions): Promise<Listener
     else socket.destroy();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, options.port, options.host);
   ctx.listenerPort = port;
   log?.info({ host: options.host, port }, 'listener started');
 

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ManualClock } from '../../core/clock.ts';
 import { createListener, type Listener } from './listener.ts';
 import { TargetGroup } from './target-group.ts';
-import { call, keepAlive, startTarget, type Handler } from './testing.ts';
+import { call, cleanupAfterTests, type Handler, keepAlive, startTarget } from './testing.ts';
 
-const cleanups: Array<() => unknown> = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = cleanupAfterTests();
 
 const clock = new ManualClock();
 const agent = keepAlive();

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ManualClock } from '../../core/clock.ts';
 import { SlipwayError } from '../../core/errors.ts';
 import { createListener, type Listener } from './listener.ts';
 import { globToRegExp, type ForwardAction } from './routing.ts';
 import { TargetGroup } from './target-group.ts';
-import { call, keepAlive, startTarget } from './testing.ts';
+import { call, cleanupAfterTests, keepAlive, startTarget } from './testing.ts';
 
-const cleanups: Array<() => unknown> = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = cleanupAfterTests();
 
 const clock = new ManualClock();
 const agent = keepAlive();

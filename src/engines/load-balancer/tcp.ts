@@ -1,7 +1,7 @@
 // A network load balancer's TCP listener: each accepted connection is piped to one target of the group, bytes untouched.
 import { connect, createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../core/log.ts';
+import { listenOn } from './listen.ts';
 import type { TargetGroup, TargetRecord } from './target-group.ts';
 
 export interface TcpListener {
@@ -57,14 +57,7 @@ export async function createTcpListener(options: { host: string; port: number; l
     client.on('error', () => client.destroy());
     dial(client);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, options.port, options.host);
   options.log?.info({ host: options.host, port }, 'tcp listener started');
   return {
     port,

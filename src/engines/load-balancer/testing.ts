@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { after } from 'node:test';
 
 export interface TestTarget {
   readonly id: string;
@@ -102,4 +103,13 @@ export function call(port: number, options: { path?: string; method?: string; he
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/** A list of cleanups run last-first after the file's tests (targets, groups, listeners, agents). */
+export function cleanupAfterTests(): Array<() => unknown> {
+  const cleanups: Array<() => unknown> = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+  return cleanups;
 }
