@@ -20,8 +20,16 @@ const EXECUTION_STATES: Readonly<Record<string, string>> = {
 const STAGE_STATES: Readonly<Record<string, string>> = { InProgress: 'STARTED', Succeeded: 'SUCCEEDED', Failed: 'FAILED', Stopped: 'STOPPED', Stopping: 'STOPPING', Cancelled: 'CANCELED' };
 const ACTION_STATES: Readonly<Record<string, string>> = { InProgress: 'STARTED', Succeeded: 'SUCCEEDED', Failed: 'FAILED', Abandoned: 'ABANDONED', Cancelled: 'CANCELED' };
 
-/** The event types this module turns into EventBridge events. */
-export const SOURCE_TYPES = [STATE_CHANGE.execution, STATE_CHANGE.stage, STATE_CHANGE.action, 'codebuild.build.*', 'codedeploy.deployment.*'];
+const DEPLOYMENT_STATES: Readonly<Record<string, string>> = {
+  'codedeploy.deployment.started': 'START',
+  'codedeploy.deployment.ready': 'READY',
+  'codedeploy.deployment.succeeded': 'SUCCESS',
+  'codedeploy.deployment.failed': 'FAILURE',
+  'codedeploy.deployment.stopped': 'STOP',
+};
+
+/** The event types this module turns into EventBridge events (build log batches and the like never wake the router). */
+export const SOURCE_TYPES = [STATE_CHANGE.execution, STATE_CHANGE.stage, STATE_CHANGE.action, 'codebuild.build.phase-change', 'codebuild.build.completed', ...Object.keys(DEPLOYMENT_STATES)];
 
 function text(v: unknown): string {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
@@ -96,14 +104,6 @@ function codebuild(ctx: Ctx, e: SlipwayEvent): EventEnvelope | undefined {
     detail: { 'build-status': status, 'project-name': text(d['projectName']), 'build-id': e.resource, 'current-phase': text(d['currentPhase']) || (started ? 'PROVISIONING' : 'COMPLETED'), version: '1' },
   });
 }
-
-const DEPLOYMENT_STATES: Readonly<Record<string, string>> = {
-  'codedeploy.deployment.started': 'START',
-  'codedeploy.deployment.ready': 'READY',
-  'codedeploy.deployment.succeeded': 'SUCCESS',
-  'codedeploy.deployment.failed': 'FAILURE',
-  'codedeploy.deployment.stopped': 'STOP',
-};
 
 function codedeploy(ctx: Ctx, e: SlipwayEvent): EventEnvelope | undefined {
   const state = DEPLOYMENT_STATES[e.type];

@@ -4,14 +4,20 @@ import { routeEvent } from '../../services/events/index.ts';
 import type { EngineContext } from '../types.ts';
 import { SOURCE_TYPES, toEnvelope } from './envelopes.ts';
 
-/** The position of the last bus event routed: a restart continues after it, so no state change is lost or sent twice. */
+/**
+ * The position of the last bus event routed: a restart continues after it, so no state change is lost or sent twice.
+ * It is written with every event that matched a rule (in that event's transaction), every PERSIST_EVERY events and at
+ * stop; events re-read after a crash matched no rule then, so reading them again sends nothing twice.
+ */
 export const LAST_SEQ_KEY = 'notifications/last-seq';
 const BATCH = 500;
+const PERSIST_EVERY = 1000;
 
 export class EventRouter {
   readonly #ctx: EngineContext;
   readonly #relevant = typeFilter(...SOURCE_TYPES);
   #lastSeq = 0;
+  #persisted = 0;
   #pumping = false;
   #again = false;
   #unsubscribe: () => void = () => {};
@@ -25,12 +31,20 @@ export class EventRouter {
     // A first start routes what happens from now on, not the history before notifications existed.
     this.#lastSeq = stored ?? this.#ctx.bus.lastSeq();
     if (stored === undefined) this.#ctx.store.setKv(LAST_SEQ_KEY, this.#lastSeq);
+    this.#persisted = this.#lastSeq;
     this.#unsubscribe = this.#ctx.bus.subscribe(this.#relevant, () => this.pump());
     this.pump();
   }
 
   stop(): void {
     this.#unsubscribe();
+    this.#persist();
+  }
+
+  #persist(): void {
+    if (this.#persisted === this.#lastSeq) return;
+    this.#ctx.store.setKv(LAST_SEQ_KEY, this.#lastSeq);
+    this.#persisted = this.#lastSeq;
   }
 
   /** Routes every relevant event after the last one routed; re-entrant calls just ask for another round. */
@@ -49,17 +63,21 @@ export class EventRouter {
           for (const e of events) {
             try {
               const env = this.#relevant(e) ? toEnvelope(this.#ctx, e) : undefined;
-              this.#ctx.store.tx(() => {
-                if (env !== undefined) routeEvent(this.#ctx, env);
-                if (env !== undefined || e === events[events.length - 1]) this.#ctx.store.setKv(LAST_SEQ_KEY, e.seq);
-              });
+              // Most events match no rule: then the transaction writes nothing and costs no sync.
+              if (env !== undefined) {
+                this.#ctx.store.tx(() => {
+                  if (routeEvent(this.#ctx, env).length === 0) return;
+                  this.#ctx.store.setKv(LAST_SEQ_KEY, e.seq);
+                  this.#persisted = e.seq;
+                });
+              }
             } catch (error) {
               // One event that cannot be routed must not hold back the ones after it.
               this.#ctx.log.error({ err: error, seq: e.seq, type: e.type }, 'routing an event to EventBridge rules failed');
-              this.#ctx.store.setKv(LAST_SEQ_KEY, e.seq);
             }
             this.#lastSeq = e.seq;
           }
+          if (this.#lastSeq - this.#persisted >= PERSIST_EVERY) this.#persist();
         }
       } while (this.#again);
     } catch (error) {
