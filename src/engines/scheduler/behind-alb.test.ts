@@ -15,7 +15,7 @@ import type { ContainerRuntime } from '../../runtime/types.ts';
 import { startLoad } from '../../../test/e2e/load.ts';
 import { freePort } from '../../../test/helpers/ports.ts';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
-import { fargateTaskDefinition } from './testing.ts';
+import { eventuallyOn, fargateTaskDefinition, removeTaskLeftovers } from './testing.ts';
 
 // A service of real containers behind Slipway's ALB: targets registered by the scheduler, health from the load
 // balancer's probes, and a rolling update under constant load that drops nothing (deregister, drain, then stop).
@@ -40,10 +40,7 @@ after(async () => {
   ecs.destroy();
   elb.destroy();
   try {
-    // The tests scale their services to 0, so the scheduler has removed its containers; this catches a failed test's.
-    const mine = await runtime.list({ 'dev.slipway.owner': t.daemon.instanceId, 'dev.slipway.role': 'ecs-task' }).catch(() => []);
-    for (const c of mine) await runtime.remove(c.id, { force: true }).catch(() => undefined);
-    await runtime.removeImage(image).catch(() => undefined);
+    await removeTaskLeftovers(runtime, t.daemon.instanceId, image);
   } finally {
     await t.stop();
   }
@@ -55,15 +52,8 @@ async function register(version: string): Promise<string> {
   return out.taskDefinition?.taskDefinitionArn ?? '';
 }
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const next = t.daemon.bus.next(() => true, AbortSignal.timeout(Math.max(1, Math.min(2000, deadline - Date.now())))).catch(() => undefined);
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await next;
-  }
+function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
+  return eventuallyOn(t.daemon.bus, what, check, ms);
 }
 
 test('a 2-task service behind an ALB listener answers, and a rolling update v1 → v2 under load fails no request', async () => {

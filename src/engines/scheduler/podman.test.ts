@@ -21,7 +21,7 @@ import {
 import { ensureBusyboxImage } from '../../runtime/base-images.ts';
 import type { ContainerRuntime } from '../../runtime/types.ts';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
-import { fargateTaskDefinition } from './testing.ts';
+import { eventuallyOn, fargateTaskDefinition, removeTaskLeftovers } from './testing.ts';
 
 // Real containers through the shared podman: a small HTTP image built locally from busybox (never pulled).
 const suffix = randomBytes(4).toString('hex');
@@ -57,26 +57,15 @@ before(async () => {
 after(async () => {
   ecs.destroy();
   try {
-    // The tests scale their services to 0, so the scheduler has removed its containers; this catches a failed test's.
-    const mine = await runtime.list({ 'dev.slipway.owner': t.daemon.instanceId, 'dev.slipway.role': 'ecs-task' }).catch(() => []);
-    for (const c of mine) await runtime.remove(c.id, { force: true }).catch(() => undefined);
-    await runtime.removeImage(image).catch(() => undefined);
+    await removeTaskLeftovers(runtime, t.daemon.instanceId, image);
   } finally {
     await t.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
-/** Re-checks after every event on the daemon's bus until `check` returns a value. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const next = t.daemon.bus.next(() => true, AbortSignal.timeout(Math.max(1, Math.min(2000, deadline - Date.now())))).catch(() => undefined);
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await next;
-  }
+function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  return eventuallyOn(t.daemon.bus, what, check, ms);
 }
 
 async function serviceTasks(service: string): Promise<Task[]> {

@@ -8,7 +8,7 @@ import { makeConfig } from '../../core/config.ts';
 import { EventBus } from '../../core/events.ts';
 import { SecretMasker, silentLogger } from '../../core/log.ts';
 import { FakeRuntime } from '../../runtime/fake/runtime.ts';
-import type { ContainerSpec } from '../../runtime/types.ts';
+import type { ContainerRuntime, ContainerSpec } from '../../runtime/types.ts';
 import { services } from '../../services/api.ts';
 import { createCluster } from '../../services/ecs/clusters.ts';
 import { getTask, liveTasks, type TaskRecord } from '../../services/ecs/task-store.ts';
@@ -126,4 +126,23 @@ export async function startSchedulerHarness(): Promise<SchedulerHarness> {
   };
   await h.scheduler.ready;
   return h;
+}
+
+/** Re-checks after every event on the bus (at least every 2 s) until `check` returns a value; fails naming `what` after `ms`. */
+export async function eventuallyOn<T>(bus: EventBus, what: string, check: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const next = bus.next(() => true, AbortSignal.timeout(Math.max(1, Math.min(2000, deadline - Date.now())))).catch(() => undefined);
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await next;
+  }
+}
+
+/** Removes the task containers a failed test left behind (passing tests scale to 0, so there are none) and the test image. */
+export async function removeTaskLeftovers(runtime: ContainerRuntime, instanceId: string, image: string): Promise<void> {
+  const mine = await runtime.list({ 'dev.slipway.owner': instanceId, 'dev.slipway.role': 'ecs-task' }).catch(() => []);
+  for (const c of mine) await runtime.remove(c.id, { force: true }).catch(() => undefined);
+  await runtime.removeImage(image).catch(() => undefined);
 }
