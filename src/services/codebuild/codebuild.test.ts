@@ -101,12 +101,12 @@ test('CreateProject on an existing name is ResourceAlreadyExistsException', asyn
   await assert.rejects(cb.send(new CreateProjectCommand(project('twice'))), ResourceAlreadyExistsException);
 });
 
-test('CreateProject accepts S3 and CODEPIPELINE artifacts, secondary artifacts, caches, logs and a badge', async () => {
+test('CreateProject accepts S3 and CODEPIPELINE artifacts, secondary artifacts, caches, logs and a badge (refused with a CODEPIPELINE source, as AWS)', async () => {
   const out = await cb.send(
     new CreateProjectCommand(
       project('full', {
-        source: { type: 'CODEPIPELINE' },
-        artifacts: { type: 'CODEPIPELINE' },
+        source: { type: 'CODECOMMIT', location: 'https://git-codecommit.us-east-1.amazonaws.com/v1/repos/full' },
+        artifacts: { type: 'S3', location: 'artifact-bucket' },
         secondaryArtifacts: [{ type: 'S3', location: 'artifact-bucket', artifactIdentifier: 'extra', packaging: 'ZIP' }],
         cache: { type: 'LOCAL', modes: ['LOCAL_DOCKER_LAYER_CACHE', 'LOCAL_SOURCE_CACHE'] },
         logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: '/slipway/builds' }, s3Logs: { status: 'DISABLED' } },
@@ -116,7 +116,12 @@ test('CreateProject accepts S3 and CODEPIPELINE artifacts, secondary artifacts, 
       }),
     ),
   );
-  assert.deepEqual(out.project?.artifacts, { type: 'CODEPIPELINE' });
+  assert.deepEqual(out.project?.artifacts, { type: 'S3', location: 'artifact-bucket' });
+  const pipeline = await cb.send(new CreateProjectCommand(project('in-pipeline', { source: { type: 'CODEPIPELINE' }, artifacts: { type: 'CODEPIPELINE' } })));
+  assert.deepEqual(pipeline.project?.artifacts, { type: 'CODEPIPELINE' });
+  // As AWS answers: "Build badges are not supported for CodePipeline source".
+  assert.match(await invalidMessage({ ...project('badge-in-pipeline', { source: { type: 'CODEPIPELINE' }, artifacts: { type: 'CODEPIPELINE' } }), badgeEnabled: true }), /badgeEnabled: found true.*CodePipeline source/);
+  await assert.rejects(cb.send(new UpdateProjectCommand({ name: 'in-pipeline', badgeEnabled: true })), (err: Error) => err.name === 'InvalidInputException' && /CodePipeline source/.test(err.message));
   assert.equal(out.project?.secondaryArtifacts?.[0]?.artifactIdentifier, 'extra');
   assert.deepEqual(out.project?.cache?.modes, ['LOCAL_DOCKER_LAYER_CACHE', 'LOCAL_SOURCE_CACHE']);
   assert.equal(out.project?.logsConfig?.cloudWatchLogs?.groupName, '/slipway/builds');

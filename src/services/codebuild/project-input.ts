@@ -325,6 +325,10 @@ export function checkProjectConsistency(project: ProjectFields, problems: Proble
   if (sourceType !== undefined && artifactsType !== undefined && (sourceType === 'CODEPIPELINE') !== (artifactsType === 'CODEPIPELINE')) {
     problems.add({ field: 'artifacts.type', found: describeValue(artifactsType), expected: `CODEPIPELINE artifacts exactly when the source type is CODEPIPELINE (source type is ${sourceType})` });
   }
+  // AWS: "Build badges are not supported for CodePipeline source" (its status comes from the pipeline, not a branch).
+  if (project.badgeEnabled === true && sourceType === 'CODEPIPELINE') {
+    problems.add({ field: 'badgeEnabled', found: 'true', expected: 'false for a CODEPIPELINE source: build badges are not supported for CodePipeline source' });
+  }
   const identifiers = new Set((project.secondarySources ?? []).map((s) => s.sourceIdentifier));
   (project.secondarySourceVersions ?? []).forEach((v, i) => {
     if (!identifiers.has(v.sourceIdentifier)) {
