@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { typeFilter } from '../../core/events.ts';
+import { awsCliAvailable, awsCliJson } from '../../../test/helpers/aws-cli.ts';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 
 let t: TestDaemon;
@@ -122,4 +123,23 @@ test('UpdateProjectCommand with badgeEnabled false: the badge reads unknown; an 
   assert.equal((await badge(`${t.endpoint}/badges?uuid=${stranger}`)).status, 404);
   assert.equal((await badge(`${t.endpoint}/badges?uuid=garbage`)).status, 404);
   assert.equal((await badge(`${t.endpoint}/badges/elsewhere`)).status, 404);
+});
+
+test('the AWS CLI turns a badge on with codebuild update-project --badge-enabled and reads the URL back', async (t2) => {
+  if (!(await awsCliAvailable())) return t2.skip('no aws CLI on this machine');
+  await cb.send(
+    new CreateProjectCommand({
+      name: 'badge-cli',
+      source: { type: 'NO_SOURCE', buildspec: BUILDSPEC },
+      artifacts: { type: 'NO_ARTIFACTS' },
+      environment: { type: 'LINUX_CONTAINER', image: 'slipway:host', computeType: 'BUILD_GENERAL1_SMALL' },
+      serviceRole: 'arn:aws:iam::000000000000:role/codebuild',
+    }),
+  );
+  const updated = await awsCliJson(t.endpoint, ['codebuild', 'update-project', '--name', 'badge-cli', '--badge-enabled']);
+  const shown = (updated['project'] as { badge: { badgeEnabled: boolean; badgeRequestUrl: string } }).badge;
+  assert.equal(shown.badgeEnabled, true);
+  assert.match((await badge(shown.badgeRequestUrl)).text, /build: unknown/);
+  const got = await awsCliJson(t.endpoint, ['codebuild', 'batch-get-projects', '--names', 'badge-cli']);
+  assert.equal((got['projects'] as { badge: { badgeRequestUrl: string } }[])[0]?.badge.badgeRequestUrl, shown.badgeRequestUrl);
 });
