@@ -98,6 +98,11 @@ export async function startBlueGreen(options: { settings?: Partial<SlipwayConfig
   const testListenerArn = test.Listeners?.[0]?.ListenerArn ?? '';
 
   const next = (match: (e: SlipwayEvent) => boolean): Promise<SlipwayEvent> => t.daemon.bus.next(match, AbortSignal.timeout(240_000));
+  /** The first event after `seq` matching, from the persisted history or as it happens. */
+  const seen = (seq: number, match: (e: SlipwayEvent) => boolean): Promise<SlipwayEvent> => {
+    const past = t.daemon.bus.since(seq, 1_000_000).find(match);
+    return past === undefined ? next(match) : Promise.resolve(past);
+  };
   const taskDefinition = async (version: string, healthy = true): Promise<string> => {
     const td = await (world.ecs as ECSClient).send(
       new RegisterTaskDefinitionCommand(
@@ -169,7 +174,7 @@ export async function startBlueGreen(options: { settings?: Partial<SlipwayConfig
       return created.deploymentId ?? '';
     },
     ended(id: string): Promise<SlipwayEvent> {
-      return next((e) => e.resource === id && /^codedeploy\.deployment\.(succeeded|failed|stopped)$/.test(e.type));
+      return seen(0, (e) => e.resource === id && /^codedeploy\.deployment\.(succeeded|failed|stopped)$/.test(e.type));
     },
     async version(port: number): Promise<string> {
       const res = await fetch(`http://127.0.0.1:${port}/`);
@@ -178,11 +183,14 @@ export async function startBlueGreen(options: { settings?: Partial<SlipwayConfig
     async restart(): Promise<void> {
       for (const c of [world.ecs, world.elb, world.cd]) c?.destroy();
       const dataDir = t.dataDir;
+      const stoppedAt = t.daemon.bus.lastSeq();
       await t.daemon.stop('restart in a test');
       t = await startTestDaemon({ runtime: 'auto', dataDir, ...(options.settings === undefined ? {} : { settings: options.settings }) });
       world.t = t;
       instanceIds.push(t.daemon.instanceId);
       clients();
+      // Serving again once the load balancer has bound both listeners and applied their routing.
+      for (const arn of [prodListenerArn, testListenerArn]) await seen(stoppedAt, (e) => e.type === 'elbv2.listener.routing-applied' && e.resource === arn);
     },
     async close(): Promise<void> {
       for (const c of [world.ecs, world.elb, world.cd]) c?.destroy();
