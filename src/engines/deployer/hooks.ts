@@ -3,6 +3,9 @@ import { spawn } from 'node:child_process';
 import type { HookRegistration } from '../../services/codedeploy/hooks.ts';
 import type { EngineContext } from '../types.ts';
 
+/** What invoking a hook needs from the engine: where Slipway answers, the region, and the container runtime. */
+export type HookContext = Pick<EngineContext, 'endpoint' | 'config' | 'runtime'>;
+
 export interface HookCall {
   readonly deploymentId: string;
   readonly lifecycleEventHookExecutionId: string;
@@ -23,7 +26,7 @@ function tail(text: string): string {
 }
 
 /** The values a hook gets, named as the Lambda event's fields, plus what it needs to call Slipway back with the AWS CLI or SDK. */
-function environment(ctx: EngineContext, call: HookCall): Record<string, string> {
+function environment(ctx: HookContext, call: HookCall): Record<string, string> {
   return {
     DeploymentId: call.deploymentId,
     LifecycleEventHookExecutionId: call.lifecycleEventHookExecutionId,
@@ -66,7 +69,7 @@ async function invokeHttp(hook: HookRegistration, call: HookCall, signal: AbortS
 }
 
 /** Command: `sh -c` on this machine; exit 0 is Succeeded, anything else Failed (unless it reported itself first). */
-function invokeCommand(ctx: EngineContext, hook: HookRegistration, call: HookCall, signal: AbortSignal): Promise<HookVerdict> {
+function invokeCommand(ctx: HookContext, hook: HookRegistration, call: HookCall, signal: AbortSignal): Promise<HookVerdict> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', hook.target], { env: { ...process.env, ...environment(ctx, call) }, stdio: ['ignore', 'pipe', 'pipe'], signal });
     let output = '';
@@ -84,7 +87,7 @@ function invokeCommand(ctx: EngineContext, hook: HookRegistration, call: HookCal
 }
 
 /** Container: the image runs on the host network (so it reaches Slipway's endpoint); exit status as for a command. */
-async function invokeContainer(ctx: EngineContext, hook: HookRegistration, call: HookCall, signal: AbortSignal): Promise<HookVerdict> {
+async function invokeContainer(ctx: HookContext, hook: HookRegistration, call: HookCall, signal: AbortSignal): Promise<HookVerdict> {
   const runtime = await ctx.runtime();
   const id = await runtime.create({
     image: hook.target,
@@ -101,7 +104,7 @@ async function invokeContainer(ctx: EngineContext, hook: HookRegistration, call:
   }
 }
 
-export function invokeHook(ctx: EngineContext, hook: HookRegistration, call: HookCall, signal: AbortSignal): Promise<HookVerdict | undefined> {
+export function invokeHook(ctx: HookContext, hook: HookRegistration, call: HookCall, signal: AbortSignal): Promise<HookVerdict | undefined> {
   if (hook.kind === 'http') return invokeHttp(hook, call, signal);
   if (hook.kind === 'command') return invokeCommand(ctx, hook, call, signal);
   return invokeContainer(ctx, hook, call, signal);
