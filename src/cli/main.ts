@@ -20,6 +20,12 @@ function port(value: string): number {
   return n;
 }
 
+function minuteMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 60_000) throw new InvalidArgumentError(`found ${value}, expected a whole number of milliseconds from 1 to 60000`);
+  return n;
+}
+
 /** Loaded only for --example: it pulls in the example's setup program and the AWS SDK clients it uses. */
 async function exampleStep(out: (line: string) => void): Promise<NonNullable<UpOptions['afterStart']>> {
   const { runExample, exampleSummary } = await import('./example.ts');
@@ -55,9 +61,11 @@ export function program(io: Io, setCode: (code: number) => void): Command {
     .option('--port <n>', `port of the edge (default $SLIPWAY_PORT or ${DEFAULT_PORT})`, port)
     .option('--host <addr>', `address to bind (default $SLIPWAY_HOST or ${DEFAULT_HOST})`)
     .option('--no-runtime', 'run without a container engine (API only)')
+    .option('--deployment-minute <ms>', 'length of a CodeDeploy minute (canary/linear intervals, ready and termination waits) in ms, 1-60000 (default $SLIPWAY_DEPLOYMENT_MINUTE_MS or 60000, as AWS)', minuteMs)
     .option('--example', 'also set up the seed system (examples/ecs-bluegreen), push its first version and follow it to production')
-    .action(async (opts: { dataDir?: string; port?: number; host?: string; runtime: boolean; example?: boolean }) => {
+    .action(async (opts: { dataDir?: string; port?: number; host?: string; runtime: boolean; example?: boolean; deploymentMinute?: number }) => {
       const config = makeConfig({
+        ...(opts.deploymentMinute === undefined ? {} : { deploymentMinuteMs: opts.deploymentMinute }),
         ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
         ...(opts.port === undefined ? {} : { port: opts.port }),
         ...(opts.host === undefined ? {} : { host: opts.host }),
