@@ -77,8 +77,11 @@ export function subscribe(input: SubscribeInput, ctx: Ctx): SubscribeResponse {
     if (existing !== undefined) {
       const s = toSubscription(existing);
       if (s.status === 'Confirmed') return { SubscriptionArn: s.arn };
-      // A repeated Subscribe of a pending endpoint sends the confirmation again, as AWS does.
-      queueConfirmation(ctx, s);
+      // A repeated Subscribe of a pending endpoint sends a confirmation again, as AWS does, with a fresh token and a
+      // fresh three days: resending an expired token would leave the subscription impossible to confirm.
+      const renewed: SubscriptionRow = { ...s, token: randomBytes(64).toString('hex'), created: ctx.clock.now() };
+      ctx.store.run('UPDATE sns_subscriptions SET token = ?, created = ? WHERE arn = ?', renewed.token, renewed.created, s.arn);
+      queueConfirmation(ctx, renewed);
       return { SubscriptionArn: returnArn ? s.arn : 'pending confirmation' };
     }
     const s: SubscriptionRow = {
