@@ -60,12 +60,19 @@ export class DeliveryWorker {
     let d = findDelivery(this.#ctx, id);
     while (d?.status === 'Pending' && !signal.aborted) {
       const wait = d.nextAttempt - this.#ctx.clock.now();
-      if (wait > 0) await this.#ctx.clock.sleep(wait, signal);
+      if (wait > 0) {
+        await this.#ctx.clock.sleep(wait, signal);
+        // Unsubscribe or DeleteTopic may have ended it while this slept.
+        d = findDelivery(this.#ctx, id);
+        if (d?.status !== 'Pending') return;
+      }
       const outcome = await this.#post(d, signal);
       // An attempt cut short by a stop is not recorded: the next start makes it again (at-least-once, as SNS).
       if (signal.aborted) return;
-      const current = d;
       d = this.#ctx.store.tx(() => {
+        // Ended during the POST: the attempt changes nothing (its Failed reason says why).
+        const current = findDelivery(this.#ctx, id);
+        if (current?.status !== 'Pending') return current;
         const next = recordAttempt(this.#ctx, current, outcome);
         if (current.type === 'Notification') this.#log(current, next.attempts, outcome);
         return next;

@@ -6,9 +6,10 @@ import type { ServiceContext } from '../types.ts';
 export type MessageType = 'SubscriptionConfirmation' | 'Notification' | 'UnsubscribeConfirmation';
 export type DeliveryStatus = 'Pending' | 'Delivered' | 'Failed';
 
-/** Bus events: a delivery was queued (the notifications engine picks it up) and an attempt was made. */
+/** Bus events: a delivery was queued (the notifications engine picks it up), an attempt was made, pending ones were ended. */
 export const DELIVERY_QUEUED = 'sns.delivery.queued';
 export const DELIVERY_ATTEMPTED = 'sns.delivery.attempted';
+export const DELIVERY_CANCELLED = 'sns.delivery.cancelled';
 
 /** The edge path that answers SubscribeURL / UnsubscribeURL GETs (Query parameters as on sns.<region>.amazonaws.com/). */
 export const SNS_URL_PATH = '/sns/';
@@ -30,6 +31,8 @@ export interface Delivery {
   readonly status: DeliveryStatus;
   readonly attempts: number;
   readonly nextAttempt: number;
+  /** Why it ended Failed when no attempt says so (its subscription or topic was deleted). */
+  readonly reason?: string;
 }
 
 function toDelivery(row: Row): Delivery {
@@ -51,11 +54,12 @@ function toDelivery(row: Row): Delivery {
     status: str(row, 'status') as DeliveryStatus,
     attempts: num(row, 'attempts'),
     nextAttempt: num(row, 'next_attempt'),
+    ...(typeof row['reason'] === 'string' ? { reason: row['reason'] } : {}),
   };
 }
 
 /** What a caller queues: a delivery before it has an id, a time or attempts. */
-export interface DeliveryInput extends Omit<Delivery, 'id' | 'messageAttributes' | 'published' | 'schedule' | 'status' | 'attempts' | 'nextAttempt'> {
+export interface DeliveryInput extends Omit<Delivery, 'id' | 'messageAttributes' | 'published' | 'schedule' | 'status' | 'attempts' | 'nextAttempt' | 'reason'> {
   readonly messageAttributes?: Delivery['messageAttributes'];
   readonly schedule: readonly number[];
 }
@@ -82,6 +86,20 @@ export function enqueueDelivery(ctx: Pick<ServiceContext, 'store' | 'bus' | 'clo
   ).lastInsertRowid;
   ctx.bus.publish({ type: DELIVERY_QUEUED, resource: d.subscriptionArn, detail: { deliveryId: id, messageId: d.messageId, type: d.type, topicArn: d.topicArn } });
   return id;
+}
+
+/**
+ * Ends the pending deliveries of a subscription or of a whole topic as Failed, saying why (in the caller's
+ * transaction, the one that deletes them): a deleted subscription receives nothing more.
+ */
+export function cancelDeliveries(ctx: Pick<ServiceContext, 'store' | 'bus' | 'clock'>, of: { subscriptionArn: string } | { topicArn: string }, reason: string): number {
+  const [column, value] = 'subscriptionArn' in of ? ['subscription_arn', of.subscriptionArn] : ['topic_arn', of.topicArn];
+  const ids = ctx.store.all(`SELECT id FROM sns_deliveries WHERE ${column} = ? AND status = 'Pending'`, value).map((r) => num(r, 'id'));
+  if (ids.length === 0) return 0;
+  const now = ctx.clock.now();
+  ctx.store.run(`UPDATE sns_deliveries SET status = 'Failed', reason = ?, updated = ? WHERE ${column} = ? AND status = 'Pending'`, reason, now, value);
+  ctx.bus.publish({ type: DELIVERY_CANCELLED, resource: value, detail: { deliveryIds: ids, reason } });
+  return ids.length;
 }
 
 export function pendingDeliveries(ctx: Pick<ServiceContext, 'store'>): Delivery[] {

@@ -13,6 +13,7 @@ export {
   attemptsOf,
   deliveryStatusRecord,
   DELIVERY_ATTEMPTED,
+  DELIVERY_CANCELLED,
   DELIVERY_QUEUED,
   findDelivery,
   httpRequestFor,

@@ -51,4 +51,9 @@ export const snsMigrations: readonly Migration[] = [
     );
     CREATE INDEX sns_delivery_attempts_delivery ON sns_delivery_attempts(delivery_id);`,
   },
+  {
+    // Why a delivery ended Failed without its attempts saying so (its subscription or topic was deleted).
+    id: 'sns/002-delivery-reason',
+    sql: 'ALTER TABLE sns_deliveries ADD COLUMN reason TEXT;',
+  },
 ];

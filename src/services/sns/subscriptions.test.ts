@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ConfirmSubscriptionCommand, CreateTopicCommand, InvalidParameterException, ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  ConfirmSubscriptionCommand,
+  CreateTopicCommand,
+  DeleteTopicCommand,
+  InvalidParameterException,
+  ListSubscriptionsByTopicCommand,
+  PublishCommand,
+  SNSClient,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 import { freePort } from '../../../test/helpers/ports.ts';
 import { ManualClock } from '../../core/clock.ts';
+import type { SlipwayEvent } from '../../core/events.ts';
 import { WebhookReceiver } from './testing.ts';
 
 // Subscription lifecycles on a ManualClock: token expiry is three days of the daemon's clock, not of real time.
@@ -52,4 +63,51 @@ test('SubscribeCommand again after the token expired sends a new token that conf
     listed.Subscriptions?.map((s) => s.SubscriptionArn),
     [SubscriptionArn],
   );
+});
+
+async function confirmed(name: string): Promise<{ topicArn: string; subscriptionArn: string }> {
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: name }))).TopicArn ?? '';
+  const { SubscriptionArn } = await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'http', Endpoint: `${hook}/${name}`, ReturnSubscriptionArn: true }));
+  const confirmation = await receiver.nextOfType('SubscriptionConfirmation', (b) => b['TopicArn'] === topicArn);
+  assert.equal((await fetch(String(confirmation.body['SubscribeURL']))).status, 200);
+  return { topicArn, subscriptionArn: SubscriptionArn ?? '' };
+}
+
+function attempt(topicArn: string, n: number): Promise<SlipwayEvent> {
+  return t.daemon.bus.next((e) => e.type === 'sns.delivery.attempted' && e.detail['type'] === 'Notification' && e.detail['topicArn'] === topicArn && e.detail['attempt'] === n);
+}
+
+/** Publishes one message that the receiver refuses once, so it waits 20 s for its retry; returns its delivery row. */
+async function waitingRetry(topicArn: string): Promise<number> {
+  receiver.statuses.push(500);
+  const first = attempt(topicArn, 1);
+  await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'retry me' }));
+  const e = await first;
+  assert.equal(e.detail['status'], 'Pending');
+  return Number(e.detail['deliveryId']);
+}
+
+function row(id: number): Record<string, unknown> | undefined {
+  const r = t.daemon.store.get('SELECT status, reason FROM sns_deliveries WHERE id = ?', id);
+  return r === undefined ? undefined : { ...r };
+}
+
+test('UnsubscribeCommand and DeleteTopicCommand end pending retries as Failed, saying why; nothing more is POSTed', async () => {
+  const a = await confirmed('unsubscribed');
+  const b = await confirmed('deleted');
+  const waitingA = await waitingRetry(a.topicArn);
+  const waitingB = await waitingRetry(b.topicArn);
+  const retries: SlipwayEvent[] = [];
+  const stopListening = t.daemon.bus.subscribe((e) => e.type === 'sns.delivery.attempted' && e.detail['type'] === 'Notification', (e) => retries.push(e));
+  try {
+    await sns.send(new UnsubscribeCommand({ SubscriptionArn: a.subscriptionArn }));
+    await sns.send(new DeleteTopicCommand({ TopicArn: b.topicArn }));
+    assert.deepEqual(row(waitingA), { status: 'Failed', reason: `Not delivered: subscription ${a.subscriptionArn} was deleted (Unsubscribe)` });
+    assert.deepEqual(row(waitingB), { status: 'Failed', reason: `Not delivered: topic ${b.topicArn} was deleted (DeleteTopic)` });
+    await clock.advance(60_000);
+    assert.deepEqual(retries, [], 'no retry after the delete');
+    assert.equal(receiver.posts.filter((p) => p.body['Type'] === 'Notification' && (p.body['TopicArn'] === a.topicArn || p.body['TopicArn'] === b.topicArn)).length, 2, 'one POST each, before the delete');
+  } finally {
+    stopListening();
+  }
 });

@@ -15,7 +15,7 @@ import { describeValue } from '../../core/errors.ts';
 import { uuid } from '../../core/ids.ts';
 import type { ServiceContext } from '../types.ts';
 import { invalidParameter, notFound, optionalString, page, readQueryMap, requireString, requireTopic, subscriptionView, toSubscription, type SubscriptionRow } from './common.ts';
-import { enqueueDelivery } from './deliveries.ts';
+import { cancelDeliveries, enqueueDelivery } from './deliveries.ts';
 import { DEFAULT_HTTP_RETRY_POLICY, readRetryPolicy, retryDelays } from './delivery-policy.ts';
 
 const PROTOCOLS = new Set(['http', 'https']);
@@ -137,6 +137,7 @@ export function unsubscribe(input: UnsubscribeInput, ctx: Ctx): Record<string, n
     if (row === undefined) throw notFound('Subscription does not exist');
     const s = toSubscription(row);
     ctx.store.run('DELETE FROM sns_subscriptions WHERE arn = ?', arnValue);
+    cancelDeliveries(ctx, { subscriptionArn: s.arn }, `Not delivered: subscription ${s.arn} was deleted (Unsubscribe)`);
     ctx.bus.publish({ type: 'sns.subscription.deleted', resource: s.arn, detail: { topicArn: s.topicArn } });
     if (s.status === 'Confirmed') {
       enqueueDelivery(ctx, {

@@ -12,6 +12,7 @@ import type {
 import { describeValue } from '../../core/errors.ts';
 import type { OperationContext } from '../types.ts';
 import { invalidParameter, optionalString, page, readQueryMap, requireString, requireTopic, toSubscription, toTopic, TOPIC_NAME, topicArn } from './common.ts';
+import { cancelDeliveries } from './deliveries.ts';
 import { effectiveDeliveryPolicy, readRetryPolicy } from './delivery-policy.ts';
 
 /** The attributes a user may set; the rest of GetTopicAttributes is computed. */
@@ -88,6 +89,7 @@ export function deleteTopic(input: DeleteTopicInput, ctx: OperationContext): Rec
     const { changes } = ctx.store.run('DELETE FROM sns_topics WHERE arn = ?', arnValue);
     if (changes === 0) return;
     ctx.store.run('DELETE FROM sns_subscriptions WHERE topic_arn = ?', arnValue);
+    cancelDeliveries(ctx, { topicArn: arnValue }, `Not delivered: topic ${arnValue} was deleted (DeleteTopic)`);
     ctx.bus.publish({ type: 'sns.topic.deleted', resource: arnValue, detail: {} });
   });
   return {};
