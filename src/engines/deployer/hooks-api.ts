@@ -36,8 +36,13 @@ export function hooksMount(ctx: ServiceContext): Mount {
     prefix: HOOKS_PREFIX,
     async handle(req, res) {
       const path = new URL(req.url ?? '/', 'http://local').pathname;
-      const name = decodeURIComponent(path.slice(HOOKS_PREFIX.length));
       try {
+        let name: string;
+        try {
+          name = decodeURIComponent(path.slice(HOOKS_PREFIX.length));
+        } catch {
+          throw new SlipwayError('InvalidHook', `name: found "${path.slice(HOOKS_PREFIX.length)}", expected a URL-encoded Lambda function name`);
+        }
         if (req.method === 'GET' && name === '') return send(res, 200, { hooks: listHooks(ctx) });
         if (req.method === 'PUT' && name !== '') return send(res, 200, putHook(ctx, { ...(await readJson(req)), name }));
         if (req.method === 'DELETE' && name !== '') {

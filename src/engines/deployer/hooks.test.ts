@@ -1,7 +1,10 @@
 // Registered hooks: the /_slipway/hooks API and `slipway hooks`, and invoking each kind (HTTP, command, container).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, watch } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeConfig } from '../../core/config.ts';
 import { ensureBusyboxImage } from '../../runtime/base-images.ts';
@@ -121,6 +124,39 @@ test('a command hook runs with the ids and Slipway endpoint in its environment; 
   assert.equal(bad?.status, 'Failed');
   assert.match(bad?.message ?? '', /exited 3: smoke test: 3 of 10 checks failed/);
 });
+
+test('a command hook stopped (timeout, stopped deployment) stops everything it started', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-hook-'));
+  try {
+    const ready = new Promise<void>((resolve) => {
+      const watcher = watch(dir, (_event, file) => {
+        if (file === 'pid.ready') {
+          watcher.close();
+          resolve();
+        }
+      });
+    });
+    const controller = new AbortController();
+    const running = invokeHook(hookCtx(), hook('command', `sleep 60 & echo $! > ${dir}/pid; mv ${dir}/pid ${dir}/pid.ready; wait`), call, controller.signal);
+    await ready;
+    const pid = Number(readFileSync(join(dir, 'pid.ready'), 'utf8'));
+    assert.ok(alive(pid), 'the command started a background process');
+    controller.abort(new Error('deployment stopped'));
+    await assert.rejects(running, /deployment stopped/);
+    assert.equal(alive(pid), false, 'the background process went with it');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Running (a zombie waiting for its reaper does not count). */
+function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 test('a container hook runs the image with the same environment; its exit status is the verdict', { skip: process.env['SLIPWAY_SKIP_ENGINE'] === '1' }, async () => {
   const r = runtime as ContainerRuntime;

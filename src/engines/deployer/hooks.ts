@@ -68,19 +68,42 @@ async function invokeHttp(hook: HookRegistration, call: HookCall, signal: AbortS
   return undefined;
 }
 
-/** Command: `sh -c` on this machine; exit 0 is Succeeded, anything else Failed (unless it reported itself first). */
+/** How long a command hook's processes get after SIGTERM (timeout, stopped deployment, Slipway stopping) before SIGKILL. */
+const KILL_GRACE_MS = 5000;
+
+/**
+ * Command: `sh -c` on this machine, in a process group of its own so that everything it starts is stopped with it;
+ * exit 0 is Succeeded, anything else Failed (unless it reported itself first).
+ */
 function invokeCommand(ctx: HookContext, hook: HookRegistration, call: HookCall, signal: AbortSignal): Promise<HookVerdict> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', hook.target], { env: { ...process.env, ...environment(ctx, call) }, stdio: ['ignore', 'pipe', 'pipe'], signal });
+    const child = spawn('sh', ['-c', hook.target], { env: { ...process.env, ...environment(ctx, call) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const group = (sig: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, sig);
+      } catch {
+        // the group is gone already
+      }
+    };
+    let killer: NodeJS.Timeout | undefined;
+    const abort = (): void => {
+      group('SIGTERM');
+      killer = setTimeout(() => group('SIGKILL'), KILL_GRACE_MS);
+      killer.unref();
+    };
+    signal.addEventListener('abort', abort, { once: true });
     let output = '';
     const keep = (chunk: Buffer): void => {
       output = (output + chunk.toString('utf8')).slice(-4 * TAIL);
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    child.on('error', (error) => (signal.aborted ? reject(error) : resolve({ status: 'Failed', message: `The hook ${hook.name} could not run: ${error.message}` })));
+    child.on('error', (error) => resolve({ status: 'Failed', message: `The hook ${hook.name} could not run: ${error.message}` }));
     child.on('close', (code, sig) => {
-      if (code === 0) resolve({ status: 'Succeeded', message: `The hook ${hook.name} exited 0` });
+      signal.removeEventListener('abort', abort);
+      if (killer !== undefined) clearTimeout(killer);
+      if (signal.aborted) reject(signal.reason instanceof Error ? signal.reason : new Error('hook stopped'));
+      else if (code === 0) resolve({ status: 'Succeeded', message: `The hook ${hook.name} exited 0` });
       else resolve({ status: 'Failed', message: `The hook ${hook.name} (${hook.target}) exited ${code ?? sig ?? '?'}${output.trim() === '' ? '' : `: ${tail(output)}`}` });
     });
   });

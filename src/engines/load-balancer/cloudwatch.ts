@@ -1,7 +1,6 @@
 // The load balancer's traffic as CloudWatch's AWS/ApplicationELB metrics, so alarms (and CodeDeploy's alarm rollback) see it.
 import type { Dimension } from '@aws-sdk/client-cloudwatch';
 import { recordMetricData, type MetricInput } from '../../services/cloudwatch/metrics.ts';
-import { listListenerRecords } from '../../services/elbv2/listeners.ts';
 import type { MetricDelta } from '../../services/elbv2/metrics.ts';
 import type { ServiceContext } from '../../services/types.ts';
 
@@ -14,11 +13,12 @@ export function dimensionValue(arn: string): string {
 }
 
 /**
- * One flush of a group's counts, published per load balancer forwarding to it, under the dimension sets AWS uses:
- * {LoadBalancer, TargetGroup} and {LoadBalancer}. Counts are Sums; TargetResponseTime is the flush's mean.
+ * One flush of a group's counts, published per load balancer forwarding to it (by default action or rule; `balancers`
+ * as the engine last saw them, so a group just retired still counts), under the dimension sets AWS uses:
+ * {LoadBalancer, TargetGroup} and {LoadBalancer}. Counts are Sums; TargetResponseTime carries the flush's sum and
+ * count (its minimum and maximum are the flush's mean: the data plane keeps no per-request extremes).
  */
-export function publishGroupMetrics(ctx: ServiceContext, targetGroupArn: string, time: number, d: MetricDelta): void {
-  const balancers = new Set(listListenerRecords(ctx).filter((l) => l.forward.targetGroups.some((t) => t.arn === targetGroupArn)).map((l) => l.loadBalancerArn));
+export function publishGroupMetrics(ctx: ServiceContext, targetGroupArn: string, balancers: readonly string[], time: number, d: MetricDelta): void {
   const counts: [string, number][] = [
     ['RequestCount', d.RequestCount],
     ['HTTPCode_Target_2XX_Count', d.HTTPCode_Target_2XX_Count],

@@ -5,7 +5,7 @@ import { listListenerRecords, recordListenerStatus, ROUTING_APPLIED_EVENT, type 
 import { listLoadBalancerRecords, recordLoadBalancerState } from '../../services/elbv2/load-balancers.ts';
 import { addTargetGroupMetrics } from '../../services/elbv2/metrics.ts';
 import { rulesOf } from '../../services/elbv2/rules.ts';
-import { listTargetGroupRecords, type TargetGroupRecord } from '../../services/elbv2/target-groups.ts';
+import { listTargetGroupRecords, loadBalancersOf, type TargetGroupRecord } from '../../services/elbv2/target-groups.ts';
 import { recordTargetHealth, TARGET_HEALTH_EVENT, targetHost, targetRows } from '../../services/elbv2/targets.ts';
 import type { Engine, EngineContext } from '../types.ts';
 import type { HealthCheckSettings } from './health-check.ts';
@@ -27,6 +27,8 @@ interface LiveGroup {
   /** Bumped when the group object is replaced, so listeners holding the old one re-route. */
   readonly generation: number;
   last: MetricsSnapshot;
+  /** The load balancers forwarding to the group at the last sync: its metrics' dimensions, even after it is retired. */
+  balancers: readonly string[];
 }
 
 interface LiveListener {
@@ -176,10 +178,11 @@ class LoadBalancerEngine {
           recordTargetHealth(ctx, tg.arn, { id, port, state: health.state, ...(health.reason === undefined ? {} : { reason: health.reason }), ...(description === undefined ? {} : { description }) });
         },
       });
-      live = { group, generation: ++this.#generation, last: group.metrics() };
+      live = { group, generation: ++this.#generation, last: group.metrics(), balancers: [] };
       this.#groups.set(tg.arn, live);
     }
     const { group } = live;
+    live.balancers = loadBalancersOf(ctx, tg.arn);
     group.setHealthCheck(toSettings(tg));
     group.setDeregistrationDelay(Number(tg.attributes['deregistration_delay.timeout_seconds'] ?? 300));
     group.setSlowStart(Number(tg.attributes['slow_start.duration_seconds'] ?? 0));
@@ -324,7 +327,7 @@ class LoadBalancerEngine {
       // The group may have been deleted meanwhile: its rows went with it, and so do these counts.
       if (this.#ctx.store.get('SELECT 1 FROM elbv2_target_groups WHERE arn = ?', arn) !== undefined) {
         addTargetGroupMetrics(this.#ctx, arn, time, delta);
-        publishGroupMetrics(this.#ctx, arn, time, delta);
+        publishGroupMetrics(this.#ctx, arn, live.balancers, time, delta);
       }
     } catch (error) {
       this.#ctx.log.warn({ err: error, targetGroup: arn }, 'could not store target group metrics');
