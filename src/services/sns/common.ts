@@ -76,7 +76,7 @@ export function toTopic(row: Row): TopicRow {
 /** The topic an ARN names, or NotFound as AWS words it. */
 export function requireTopic(ctx: Pick<ServiceContext, 'store'>, arnValue: string): TopicRow {
   const row = ctx.store.get('SELECT * FROM sns_topics WHERE arn = ?', arnValue);
-  if (row === undefined) throw notFound('Topic does not exist');
+  if (row === undefined) throw notFound(`Topic does not exist: ${arnValue} (create it with CreateTopic, or check the ARN's region and account)`);
   return toTopic(row);
 }
 

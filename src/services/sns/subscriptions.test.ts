@@ -111,3 +111,16 @@ test('UnsubscribeCommand and DeleteTopicCommand end pending retries as Failed, s
     stopListening();
   }
 });
+
+test('after UnsubscribeCommand the UnsubscribeConfirmation and its SubscribeURL both say to Subscribe again; an unknown topic is named', async () => {
+  const { topicArn, subscriptionArn } = await confirmed('goodbye');
+  await sns.send(new UnsubscribeCommand({ SubscriptionArn: subscriptionArn }));
+  const bye = await receiver.nextOfType('UnsubscribeConfirmation', (b) => b['TopicArn'] === topicArn);
+  assert.match(String(bye.body['Message']), new RegExp(`To subscribe again, call Subscribe for topic ${topicArn} with endpoint ${hook}/goodbye`));
+  const res = await fetch(String(bye.body['SubscribeURL']));
+  assert.equal(res.status, 400);
+  assert.match(await res.text(), /Invalid parameter: Token: no pending subscription of topic .*goodbye has this token .*Subscribe again/);
+
+  const missing = 'arn:aws:sns:us-east-1:000000000000:never-created';
+  await assert.rejects(sns.send(new PublishCommand({ TopicArn: missing, Message: 'x' })), (e: Error) => e.name === 'NotFoundException' && e.message.includes(`Topic does not exist: ${missing}`));
+});

@@ -119,7 +119,7 @@ export function confirmSubscription(input: ConfirmSubscriptionInput, ctx: Ctx): 
   return ctx.store.tx(() => {
     requireTopic(ctx, topicArnValue);
     const row = ctx.store.get('SELECT * FROM sns_subscriptions WHERE topic_arn = ? AND token = ?', topicArnValue, token);
-    if (row === undefined) throw invalidParameter('Token');
+    if (row === undefined) throw invalidParameter(`Token: no pending subscription of topic ${topicArnValue} has this token (it was replaced by a later Subscribe, or the subscription was deleted); Subscribe again for a new one`);
     const s = toSubscription(row);
     if (s.status === 'Confirmed') return { SubscriptionArn: s.arn };
     if (ctx.clock.now() - s.created > TOKEN_TTL_MS) throw invalidParameter('Token: the confirmation token has expired (tokens are valid for 3 days); Subscribe again');
@@ -147,7 +147,8 @@ export function unsubscribe(input: UnsubscribeInput, ctx: Ctx): Record<string, n
         subscriptionArn: s.arn,
         endpoint: s.endpoint,
         token: s.token,
-        message: `You have chosen to deactivate subscription ${s.arn}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.`,
+        // AWS's SubscribeURL restores the subscription; Slipway has deleted it, so only a new Subscribe brings it back.
+        message: `You have chosen to deactivate subscription ${s.arn}.\nTo subscribe again, call Subscribe for topic ${s.topicArn} with endpoint ${s.endpoint} (in Slipway the SubscribeURL in this message does not restore the subscription).`,
         schedule: scheduleFor(ctx, s.topicArn, s.attributes),
       });
     }
