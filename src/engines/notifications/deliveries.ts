@@ -5,9 +5,11 @@ import { appendLogEvents } from '../../services/logs/index.ts';
 import {
   deliveryStatusRecord,
   DELIVERY_QUEUED,
+  DELIVERY_RETENTION_MS,
   findDelivery,
   httpRequestFor,
   pendingDeliveries,
+  purgeDeliveries,
   recordAttempt,
   topicNameOf,
   type AttemptOutcome,
@@ -18,12 +20,15 @@ import type { EngineContext } from '../types.ts';
 /** How long SNS waits for an HTTP/S endpoint to answer before counting the attempt as failed. */
 export const HTTP_TIMEOUT_MS = 15_000;
 const MAX_RESPONSE_CHARS = 1_000;
+/** Finished deliveries are purged at start and then once a day (of the injected clock). */
+const PURGE_EVERY_MS = 24 * 60 * 60 * 1000;
 
 export class DeliveryWorker {
   readonly #ctx: EngineContext;
   readonly #running = new Map<number, Promise<void>>();
   readonly #stop = new AbortController();
   #unsubscribe: () => void = () => {};
+  #purging: Promise<void> = Promise.resolve();
 
   constructor(ctx: EngineContext) {
     this.#ctx = ctx;
@@ -33,6 +38,21 @@ export class DeliveryWorker {
   start(): void {
     this.#unsubscribe = this.#ctx.bus.subscribe(typeFilter(DELIVERY_QUEUED), (e) => this.#run(Number(e.detail['deliveryId'])));
     for (const d of pendingDeliveries(this.#ctx)) this.#run(d.id);
+    this.#purging = this.#purgeDaily();
+  }
+
+  /** Keeps sns_deliveries and sns_delivery_attempts from growing forever: DELIVERY_RETENTION_MS of finished ones. */
+  async #purgeDaily(): Promise<void> {
+    const signal = this.#stop.signal;
+    while (!signal.aborted) {
+      try {
+        const removed = purgeDeliveries(this.#ctx, this.#ctx.clock.now() - DELIVERY_RETENTION_MS);
+        if (removed > 0) this.#ctx.log.info({ removed }, 'sns: purged finished deliveries past their retention');
+      } catch (error) {
+        this.#ctx.log.error({ err: error }, 'sns: purging finished deliveries failed; trying again tomorrow');
+      }
+      await this.#ctx.clock.sleep(PURGE_EVERY_MS, signal).catch(() => {});
+    }
   }
 
   get inFlight(): number {
@@ -42,7 +62,7 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     this.#unsubscribe();
     this.#stop.abort(new Error('slipway is stopping'));
-    await Promise.allSettled([...this.#running.values()]);
+    await Promise.allSettled([...this.#running.values(), this.#purging]);
   }
 
   #run(id: number): void {

@@ -102,6 +102,18 @@ export function cancelDeliveries(ctx: Pick<ServiceContext, 'store' | 'bus' | 'cl
   return ids.length;
 }
 
+/** How long finished deliveries (Delivered, Failed) and their attempts are kept before the worker deletes them. */
+export const DELIVERY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Deletes the Delivered and Failed deliveries last changed before `before`, with their attempts, in one transaction. */
+export function purgeDeliveries(ctx: Pick<ServiceContext, 'store'>, before: number): number {
+  return ctx.store.tx(() => {
+    const old = "status IN ('Delivered', 'Failed') AND updated < ?";
+    ctx.store.run(`DELETE FROM sns_delivery_attempts WHERE delivery_id IN (SELECT id FROM sns_deliveries WHERE ${old})`, before);
+    return ctx.store.run(`DELETE FROM sns_deliveries WHERE ${old}`, before).changes;
+  });
+}
+
 export function pendingDeliveries(ctx: Pick<ServiceContext, 'store'>): Delivery[] {
   return ctx.store.all("SELECT * FROM sns_deliveries WHERE status = 'Pending' ORDER BY id").map(toDelivery);
 }
