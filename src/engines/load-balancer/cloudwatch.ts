@@ -15,10 +15,17 @@ export function dimensionValue(arn: string): string {
 /**
  * One flush of a group's counts, published per load balancer forwarding to it (by default action or rule; `balancers`
  * as the engine last saw them, so a group just retired still counts), under the dimension sets AWS uses:
- * {LoadBalancer, TargetGroup} and {LoadBalancer}. Counts are Sums; TargetResponseTime carries the flush's sum and
- * count (its minimum and maximum are the flush's mean: the data plane keeps no per-request extremes).
+ * {LoadBalancer, TargetGroup} and {LoadBalancer}. Counts are Sums; TargetResponseTime carries the flush's sum, count
+ * and extremes (the mean stands in for them when the engine has none).
  */
-export function publishGroupMetrics(ctx: ServiceContext, targetGroupArn: string, balancers: readonly string[], time: number, d: MetricDelta): void {
+export function publishGroupMetrics(
+  ctx: ServiceContext,
+  targetGroupArn: string,
+  balancers: readonly string[],
+  time: number,
+  d: MetricDelta,
+  extremes?: { readonly minimum: number; readonly maximum: number },
+): void {
   const counts: [string, number][] = [
     ['RequestCount', d.RequestCount],
     ['HTTPCode_Target_2XX_Count', d.HTTPCode_Target_2XX_Count],
@@ -40,7 +47,7 @@ export function publishGroupMetrics(ctx: ServiceContext, targetGroupArn: string,
       for (const [metricName, value] of counts) if (value > 0) data.push({ metricName, dimensions, time, value, unit: 'Count' });
       if (d.TargetResponseTimeCount > 0) {
         const mean = d.TargetResponseTimeSum / d.TargetResponseTimeCount;
-        data.push({ metricName: 'TargetResponseTime', dimensions, time, unit: 'Seconds', statistics: { sampleCount: d.TargetResponseTimeCount, sum: d.TargetResponseTimeSum, minimum: mean, maximum: mean } });
+        data.push({ metricName: 'TargetResponseTime', dimensions, time, unit: 'Seconds', statistics: { sampleCount: d.TargetResponseTimeCount, sum: d.TargetResponseTimeSum, minimum: extremes?.minimum ?? mean, maximum: extremes?.maximum ?? mean } });
       }
     }
   }

@@ -327,7 +327,10 @@ class LoadBalancerEngine {
       // The group may have been deleted meanwhile: its rows went with it, and so do these counts.
       if (this.#ctx.store.get('SELECT 1 FROM elbv2_target_groups WHERE arn = ?', arn) !== undefined) {
         addTargetGroupMetrics(this.#ctx, arn, time, delta);
-        publishGroupMetrics(this.#ctx, arn, live.balancers, time, delta);
+        // The window of latest samples holds this flush's responses (unless over its bound): their extremes.
+        const fresh = delta.TargetResponseTimeCount > 0 ? now.TargetResponseTime.slice(-Math.min(delta.TargetResponseTimeCount, now.TargetResponseTime.length)) : [];
+        const extremes = fresh.length === 0 ? undefined : { minimum: Math.min(...fresh), maximum: Math.max(...fresh) };
+        publishGroupMetrics(this.#ctx, arn, live.balancers, time, delta, extremes);
       }
     } catch (error) {
       this.#ctx.log.warn({ err: error, targetGroup: arn }, 'could not store target group metrics');

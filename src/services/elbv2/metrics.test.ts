@@ -51,6 +51,9 @@ test('each minute the engine adds RequestCount, target status classes and Target
     assert.equal(await sum('RequestCount', dims), 5);
     assert.equal(await sum('HTTPCode_Target_5XX_Count', dims), 2);
     assert.equal(await sum('RequestCount', dims.slice(0, 1)), 5);
+    const latency = (await cw.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/ApplicationELB', MetricName: 'TargetResponseTime', Dimensions: dims, ...range, Statistics: ['SampleCount', 'Minimum', 'Average', 'Maximum'] }))).Datapoints?.[0];
+    assert.equal(latency?.SampleCount, 5);
+    assert.ok((latency?.Minimum ?? 0) > 0 && (latency?.Minimum ?? 0) <= (latency?.Average ?? 0) && (latency?.Average ?? 0) <= (latency?.Maximum ?? 0), JSON.stringify(latency));
     await cw.send(
       new PutMetricAlarmCommand({
         AlarmName: 'web-5xx',
