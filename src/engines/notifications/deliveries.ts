@@ -20,6 +20,9 @@ import type { EngineContext } from '../types.ts';
 /** How long SNS waits for an HTTP/S endpoint to answer before counting the attempt as failed. */
 export const HTTP_TIMEOUT_MS = 15_000;
 const MAX_RESPONSE_CHARS = 1_000;
+/** After an unexpected worker error a delivery is tried again after 5 s, doubling up to 5 minutes. */
+export const ERROR_BACKOFF_MS = 5_000;
+const ERROR_BACKOFF_MAX_MS = 5 * 60_000;
 /** Finished deliveries are purged at start and then once a day (of the injected clock). */
 const PURGE_EVERY_MS = 24 * 60 * 60 * 1000;
 
@@ -67,12 +70,28 @@ export class DeliveryWorker {
 
   #run(id: number): void {
     if (this.#running.has(id) || this.#stop.signal.aborted) return;
-    const task = this.#loop(id)
-      .catch((error: unknown) => {
-        if (!this.#stop.signal.aborted) this.#ctx.log.error({ err: error, deliveryId: id }, 'sns delivery failed unexpectedly');
-      })
-      .finally(() => this.#running.delete(id));
+    const task = this.#loopWithBackoff(id).finally(() => this.#running.delete(id));
     this.#running.set(id, task);
+  }
+
+  /** An unexpected error (the store, a bug) must not stall the delivery until a restart: wait, doubling, and go on. */
+  async #loopWithBackoff(id: number): Promise<void> {
+    const signal = this.#stop.signal;
+    for (let failures = 0; ; failures++) {
+      try {
+        await this.#loop(id);
+        return;
+      } catch (error) {
+        if (signal.aborted) return;
+        const delay = Math.min(ERROR_BACKOFF_MAX_MS, ERROR_BACKOFF_MS * 2 ** failures);
+        this.#ctx.log.error({ err: error, deliveryId: id, retryInMs: delay }, 'sns delivery failed unexpectedly; trying again');
+        try {
+          await this.#ctx.clock.sleep(delay, signal);
+        } catch {
+          return;
+        }
+      }
+    }
   }
 
   async #loop(id: number): Promise<void> {

@@ -10,6 +10,7 @@ import { freePort } from '../../../test/helpers/ports.ts';
 import { ManualClock } from '../../core/clock.ts';
 import type { SlipwayEvent } from '../../core/events.ts';
 import { WebhookReceiver } from '../../services/sns/testing.ts';
+import { ERROR_BACKOFF_MS } from './deliveries.ts';
 
 // The delivery worker sleeps on the daemon's clock: a ManualClock makes AWS's 20-second retry schedule instant and exact.
 let receiver: WebhookReceiver;
@@ -140,6 +141,33 @@ test('a restart of Slipway continues a pending delivery', async () => {
     await later.advance(20_000);
     assert.equal((await second).detail['status'], 'Delivered');
     assert.equal(receiver.posts.filter((p) => p.body['MessageId'] === messageId).length, 2);
+  } finally {
+    sns.destroy();
+    await t.stop();
+  }
+});
+
+test('an unexpected worker error (an unreadable delivery row) is retried after a backoff on the clock, not left until a restart', async () => {
+  const clock = new ManualClock();
+  const t = await startTestDaemon({ clock });
+  const sns = new SNSClient(t.sdk);
+  try {
+    const topicArn = await confirmedTopic(t, sns, 'broken-row');
+    receiver.statuses.push(500);
+    const first = attempted(t, topicArn, 1);
+    await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'after the error' }));
+    const id = Number((await first).detail['deliveryId']);
+    const schedule = String(t.daemon.store.get('SELECT schedule FROM sns_deliveries WHERE id = ?', id)?.['schedule']);
+    t.daemon.store.run("UPDATE sns_deliveries SET schedule = 'not json' WHERE id = ?", id);
+    const seen: SlipwayEvent[] = [];
+    const off = t.daemon.bus.subscribe((e) => e.type === 'sns.delivery.attempted' && e.detail['deliveryId'] === id, (e) => seen.push(e));
+    await clock.advance(20_000);
+    assert.deepEqual(seen, [], 'reading the row failed, so no attempt');
+    t.daemon.store.run('UPDATE sns_deliveries SET schedule = ? WHERE id = ?', schedule, id);
+    const second = attempted(t, topicArn, 2);
+    await clock.advance(ERROR_BACKOFF_MS);
+    assert.equal((await second).detail['status'], 'Delivered');
+    off();
   } finally {
     sns.destroy();
     await t.stop();
