@@ -33,5 +33,9 @@ test('InputTransformer: strings quoted outside JSON quotes, escaped inside, as t
   assert.equal(parsed['gone'], null);
   assert.equal(parsed['rule'], 'r');
   assert.equal((parsed['event'] as Record<string, unknown>)['id'], event.id);
+  const { detail: _detail, ...withoutDetail } = event;
+  const both = targetInput({ Id: 't', Arn: 'x', InputTransformer: { InputTemplate: '{"event": <aws.events.event>, "full": <aws.events.event.json>}' } }, event, rule);
+  const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
+  assert.deepEqual(JSON.parse(both), { event: plain(withoutDetail), full: plain(event) }, '<aws.events.event> leaves out detail, <aws.events.event.json> has it');
   assert.equal(fillTemplate('Pipeline <p> is <s>; <unknown> stays', (n) => ({ p: 'web', s: 'FAILED' })[n]), 'Pipeline web is FAILED; <unknown> stays');
 });

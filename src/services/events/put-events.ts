@@ -60,11 +60,13 @@ export function targetInput(target: StoredTarget, event: EventEnvelope, rule: { 
   if (transformer === undefined) return JSON.stringify(event);
   const vars: Record<string, unknown> = {};
   for (const [name, path] of Object.entries(transformer.InputPathsMap ?? {})) vars[name] = selectPath(event, path);
+  // AWS: <aws.events.event> is the original event without its `detail`; <aws.events.event.json> is all of it.
+  const { detail: _detail, ...withoutDetail } = event;
   const reserved: Record<string, unknown> = {
     'aws.events.rule-arn': rule.arn,
     'aws.events.rule-name': rule.name,
     'aws.events.event.ingestion-time': event.time,
-    'aws.events.event': event,
+    'aws.events.event': withoutDetail,
     'aws.events.event.json': event,
   };
   return fillTemplate(transformer.InputTemplate, (name) => (Object.hasOwn(reserved, name) ? reserved[name] : Object.hasOwn(vars, name) ? (vars[name] ?? null) : undefined));
