@@ -7,12 +7,14 @@ import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/c
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { startTestDaemon } from '../../../test/helpers/daemon.ts';
 import { freePort } from '../../../test/helpers/ports.ts';
+import { ManualClock } from '../../core/clock.ts';
 import { STATE_CHANGE } from '../../services/codepipeline/state.ts';
 import { WebhookReceiver } from '../../services/sns/testing.ts';
 
 let receiver: WebhookReceiver;
 let hook: string;
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-notify-router-'));
+const laterDir = mkdtempSync(join(tmpdir(), 'slipway-notify-router-later-'));
 
 before(async () => {
   receiver = new WebhookReceiver();
@@ -21,6 +23,7 @@ before(async () => {
 after(async () => {
   await receiver.close();
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(laterDir, { recursive: true, force: true });
 });
 
 test('a state change published while the notifications engine was not running is routed at the next start, once', async () => {
@@ -60,6 +63,56 @@ test('a state change published while the notifications engine was not running is
   t = await startTestDaemon({ dataDir });
   try {
     assert.equal(notifications(), 1, 'a second restart routes nothing again');
+  } finally {
+    await t.stop();
+  }
+});
+
+test('an event routed after a restart reaches only the rules and targets that existed when it happened', async () => {
+  const start = Date.UTC(2026, 4, 1);
+  const pattern = JSON.stringify({ source: ['aws.codepipeline'], detail: { state: ['FAILED'] } });
+  const topics: Record<string, string> = {};
+  let t = await startTestDaemon({ dataDir: laterDir, clock: new ManualClock(start) });
+  const sns = new SNSClient(t.sdk);
+  let events = new EventBridgeClient(t.sdk);
+  try {
+    for (const name of ['existing', 'newer']) {
+      topics[name] = (await sns.send(new CreateTopicCommand({ Name: name }))).TopicArn ?? '';
+      await sns.send(new SubscribeCommand({ TopicArn: topics[name], Protocol: 'http', Endpoint: `${hook}/${name}` }));
+      const confirmation = await receiver.nextOfType('SubscriptionConfirmation', (b) => b['TopicArn'] === topics[name]);
+      assert.equal((await fetch(String(confirmation.body['SubscribeURL']))).status, 200);
+    }
+    await events.send(new PutRuleCommand({ Name: 'before', EventPattern: pattern }));
+    await events.send(new PutTargetsCommand({ Rule: 'before', Targets: [{ Id: 'existing', Arn: topics['existing'], InputPath: '$.detail' }] }));
+  } finally {
+    sns.destroy();
+    events.destroy();
+    await t.stop();
+  }
+
+  // The event happens while its routing cannot run (as in a crash before the router reached it).
+  t = await startTestDaemon({ dataDir: laterDir, engines: false, clock: new ManualClock(start + 1_000) });
+  t.daemon.bus.publish({ type: STATE_CHANGE.execution, resource: 'arn:aws:codepipeline:us-east-1:000000000000:q', detail: { pipeline: 'q', 'execution-id': 'e-9', version: 1, state: 'Failed' } });
+  await t.stop();
+
+  // Then, still before routing: a new rule, a new target on the old rule, all matching the event.
+  t = await startTestDaemon({ dataDir: laterDir, engines: false, clock: new ManualClock(start + 2_000) });
+  events = new EventBridgeClient(t.sdk);
+  try {
+    await events.send(new PutRuleCommand({ Name: 'after', EventPattern: pattern }));
+    await events.send(new PutTargetsCommand({ Rule: 'after', Targets: [{ Id: 'newer', Arn: topics['newer'] }] }));
+    await events.send(new PutTargetsCommand({ Rule: 'before', Targets: [{ Id: 'newer', Arn: topics['newer'] }] }));
+  } finally {
+    events.destroy();
+    await t.stop();
+  }
+
+  const arrived = receiver.nextOfType('Notification', (b) => b['TopicArn'] === topics['existing']);
+  t = await startTestDaemon({ dataDir: laterDir, clock: new ManualClock(start + 3_000) });
+  try {
+    assert.deepEqual(JSON.parse(String((await arrived).body['Message'])), { pipeline: 'q', 'execution-id': 'e-9', state: 'FAILED', version: 1 });
+    const byTopic = t.daemon.store.all("SELECT topic_arn, count(*) AS n FROM sns_deliveries WHERE type = 'Notification' GROUP BY topic_arn").map((r) => [String(r['topic_arn']), Number(r['n'])]);
+    assert.deepEqual(byTopic, [[topics['existing'], 1]], 'the rule and the target created after the event received nothing');
   } finally {
     await t.stop();
   }

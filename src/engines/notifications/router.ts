@@ -7,7 +7,8 @@ import { SOURCE_TYPES, toEnvelope } from './envelopes.ts';
 /**
  * The position of the last bus event routed: a restart continues after it, so no state change is lost or sent twice.
  * It is written with every event that matched a rule (in that event's transaction), every PERSIST_EVERY events and at
- * stop; events re-read after a crash matched no rule then, so reading them again sends nothing twice.
+ * stop; events re-read after a crash matched no rule then, so reading them again sends nothing twice. Each event is
+ * routed only to the rules and targets that existed (unchanged) at its time, so a rule created since sees nothing older.
  */
 export const LAST_SEQ_KEY = 'notifications/last-seq';
 const BATCH = 500;
@@ -66,7 +67,7 @@ export class EventRouter {
               // Most events match no rule: then the transaction writes nothing and costs no sync.
               if (env !== undefined) {
                 this.#ctx.store.tx(() => {
-                  if (routeEvent(this.#ctx, env).length === 0) return;
+                  if (routeEvent(this.#ctx, env, e.time).length === 0) return;
                   this.#ctx.store.setKv(LAST_SEQ_KEY, e.seq);
                   this.#persisted = e.seq;
                 });

@@ -106,12 +106,17 @@ export function fillTemplate(template: string, lookup: (name: string) => unknown
 /**
  * Delivers one event (in one transaction) to the targets of every enabled rule whose pattern matches it.
  * A target whose topic is gone is skipped and reported as an `events.invocation.failed` bus event.
- * Returns the names of the rules that matched.
+ * `occurredAt` (ms) leaves out rules and targets created, changed or enabled after it: an event routed late (after a
+ * restart) reaches only what existed when it happened. Returns the names of the rules that matched.
  */
-export function routeEvent(ctx: Pick<ServiceContext, 'store' | 'bus' | 'clock' | 'config'>, event: EventEnvelope): string[] {
+export function routeEvent(ctx: Pick<ServiceContext, 'store' | 'bus' | 'clock' | 'config'>, event: EventEnvelope, occurredAt?: number): string[] {
   const matched: string[] = [];
   ctx.store.tx(() => {
-    const rules = ctx.store.all("SELECT * FROM events_rules WHERE state = 'ENABLED' ORDER BY name").map(toRule);
+    const rules = (
+      occurredAt === undefined
+        ? ctx.store.all("SELECT * FROM events_rules WHERE state = 'ENABLED' ORDER BY name")
+        : ctx.store.all("SELECT * FROM events_rules WHERE state = 'ENABLED' AND coalesce(updated, 0) <= ? ORDER BY name", occurredAt)
+    ).map(toRule);
     for (const rule of rules) {
       let pattern;
       try {
@@ -122,7 +127,7 @@ export function routeEvent(ctx: Pick<ServiceContext, 'store' | 'bus' | 'clock' |
       if (!matches(pattern, event)) continue;
       matched.push(rule.name);
       const arnValue = ruleArn(ctx, rule.name);
-      for (const target of targetsOf(ctx, rule.name)) {
+      for (const target of targetsOf(ctx, rule.name, occurredAt)) {
         try {
           publishToTopic(ctx, target.Arn, { message: targetInput(target, event, { name: rule.name, arn: arnValue }) });
         } catch (error) {

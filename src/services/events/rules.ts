@@ -37,6 +37,12 @@ export const eventsMigrations: readonly Migration[] = [
       PRIMARY KEY (rule, id)
     );`,
   },
+  {
+    // When a rule or target last changed: an event routed late (after a restart) skips rules and targets newer than it.
+    id: 'events/002-changed-times',
+    sql: `ALTER TABLE events_rules ADD COLUMN updated INTEGER;
+    ALTER TABLE events_targets ADD COLUMN updated INTEGER;`,
+  },
 ];
 
 export const DEFAULT_BUS = 'default';
@@ -122,13 +128,14 @@ export function putRule(input: PutRuleRequest, ctx: OperationContext): PutRuleRe
     // PutRule updates an existing rule; a State left out keeps (or, for a new rule, defaults to) ENABLED.
     const nextState = state ?? (existing === undefined ? 'ENABLED' : str(existing, 'state'));
     ctx.store.run(
-      `INSERT INTO events_rules (name, event_pattern, state, description, role_arn, created) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT(name) DO UPDATE SET event_pattern = excluded.event_pattern, state = excluded.state, description = excluded.description, role_arn = excluded.role_arn`,
+      `INSERT INTO events_rules (name, event_pattern, state, description, role_arn, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(name) DO UPDATE SET event_pattern = excluded.event_pattern, state = excluded.state, description = excluded.description, role_arn = excluded.role_arn, updated = excluded.updated`,
       ruleName,
       pattern,
       nextState,
       description ?? null,
       roleArn ?? null,
+      ctx.clock.now(),
       ctx.clock.now(),
     );
     ctx.bus.publish({ type: 'events.rule.changed', resource: ruleArn(ctx, ruleName), detail: { name: ruleName, state: nextState } });
@@ -172,7 +179,8 @@ function setState(input: EnableRuleRequest | DisableRuleRequest, ctx: OperationC
   const name = readName(input);
   ctx.store.tx(() => {
     requireRule(ctx, name);
-    ctx.store.run('UPDATE events_rules SET state = ? WHERE name = ?', state, name);
+    // Enabling a disabled rule makes it new to the events before it.
+    ctx.store.run("UPDATE events_rules SET state = ?, updated = CASE WHEN ? = 'ENABLED' AND state = 'DISABLED' THEN ? ELSE updated END WHERE name = ?", state, state, ctx.clock.now(), name);
     ctx.bus.publish({ type: 'events.rule.changed', resource: ruleArn(ctx, name), detail: { name, state } });
   });
   return {};

@@ -19,8 +19,10 @@ export interface StoredTarget {
   readonly InputTransformer?: { InputPathsMap?: Record<string, string>; InputTemplate: string };
 }
 
-export function targetsOf(ctx: Pick<ServiceContext, 'store'>, rule: string): StoredTarget[] {
-  return ctx.store.all('SELECT target FROM events_targets WHERE rule = ? ORDER BY id', rule).map((r) => JSON.parse(str(r, 'target')) as StoredTarget);
+/** A rule's targets; with `asOf`, only those that already existed then (unchanged since). */
+export function targetsOf(ctx: Pick<ServiceContext, 'store'>, rule: string, asOf?: number): StoredTarget[] {
+  const rows = asOf === undefined ? ctx.store.all('SELECT target FROM events_targets WHERE rule = ? ORDER BY id', rule) : ctx.store.all('SELECT target FROM events_targets WHERE rule = ? AND coalesce(updated, 0) <= ? ORDER BY id', rule, asOf);
+  return rows.map((r) => JSON.parse(str(r, 'target')) as StoredTarget);
 }
 
 function readTarget(ctx: Pick<ServiceContext, 'config'>, raw: unknown, i: number, problems: Problems): StoredTarget | undefined {
@@ -82,7 +84,14 @@ export function putTargets(input: PutTargetsRequest, ctx: OperationContext): Put
   ctx.store.tx(() => {
     requireRule(ctx, rule);
     for (const t of targets) {
-      ctx.store.run('INSERT INTO events_targets (rule, id, arn, target) VALUES (?, ?, ?, ?) ON CONFLICT(rule, id) DO UPDATE SET arn = excluded.arn, target = excluded.target', rule, t.Id, t.Arn, JSON.stringify(t));
+      ctx.store.run(
+        'INSERT INTO events_targets (rule, id, arn, target, updated) VALUES (?, ?, ?, ?, ?) ON CONFLICT(rule, id) DO UPDATE SET arn = excluded.arn, target = excluded.target, updated = excluded.updated',
+        rule,
+        t.Id,
+        t.Arn,
+        JSON.stringify(t),
+        ctx.clock.now(),
+      );
     }
     const count = num(ctx.store.get('SELECT count(*) AS n FROM events_targets WHERE rule = ?', rule) ?? {}, 'n');
     if (count > MAX_TARGETS_PER_RULE) throw new SlipwayError('LimitExceededException', `The requested resource exceeds the maximum number allowed: a rule has at most ${MAX_TARGETS_PER_RULE} targets (${count} asked for)`);
