@@ -229,3 +229,37 @@ test('after a restart the action follows the same deployment from what it persis
     await h.stop();
   }
 });
+
+test('a crash between UpdateService and persisting the resume state leaves nothing behind: the resumed action registers one revision and starts one deployment', async () => {
+  const h = startHarness();
+  try {
+    const svc = withService(h);
+    const provider = ecsDeploy(h.ctx);
+    // The process dies at the moment the resume state would be written: what it did before must not survive it.
+    const crashing = {
+      ...job(h, GOOD),
+      persist: () => {
+        throw new Error('killed (-9) before the resume state was written');
+      },
+    };
+    await assert.rejects(provider.run(crashing), /killed/);
+    assert.equal(h.ctx.store.get("SELECT count(*) AS n FROM ecs_task_definitions WHERE family = 'web'")?.['n'], 1, 'no revision survived the crash');
+    const before = deploymentsOf(h.ctx, svc, true).length;
+
+    // Resumed without a resume state, as the runner resumes it: it starts the deployment, once.
+    let persisted: Record<string, unknown> | undefined;
+    const resumed = provider.run({ ...job(h, GOOD), persist: (s: Record<string, unknown>) => (persisted = s) });
+    await new Promise<void>((resolve) => {
+      const look = (): void => (persisted !== undefined ? resolve() : void setImmediate(look));
+      look();
+    });
+    const deploymentId = String(persisted?.['deploymentId']);
+    h.ctx.store.run("UPDATE ecs_deployments SET rollout_state = 'COMPLETED' WHERE id = ?", deploymentId);
+    addServiceEvent(h.ctx, svc, `(service web) (deployment ${deploymentId}) deployment completed.`);
+    assert.deepEqual(await resumed, { summary: `Deployment ${deploymentId} of service web completed (web:2)`, externalExecutionId: deploymentId });
+    assert.equal(h.ctx.store.get("SELECT count(*) AS n FROM ecs_task_definitions WHERE family = 'web'")?.['n'], 2, 'one new revision in all');
+    assert.equal(deploymentsOf(h.ctx, svc, true).length, before + 1, 'one new deployment in all');
+  } finally {
+    await h.stop();
+  }
+});

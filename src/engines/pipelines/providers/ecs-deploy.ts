@@ -118,18 +118,22 @@ export function ecsDeploy(ctx: EngineContext): ActionProvider {
       }
       container.image = def.imageUri;
     }
-    let taskDefinitionArn: string;
-    try {
-      taskDefinitionArn = registerTaskDefinition({ ...body, containerDefinitions: containers }, op()).taskDefinition?.taskDefinitionArn ?? '';
-      updateService({ cluster: service.cluster, service: service.name, taskDefinition: taskDefinitionArn }, op());
-    } catch (error) {
-      throw asFailure(`Deploying to service ${service.name}`, error);
-    }
-    const deployment = deploymentsOf(ctx, service.arn).find((d) => d.status === 'PRIMARY' && d.taskDefinition === taskDefinitionArn);
-    if (deployment === undefined) throw new ActionFailure(`UpdateService started no deployment of ${taskDefinitionArn} on service ${service.name}`, 'JobFailed');
-    const started = { serviceArn: service.arn, deploymentId: deployment.id, taskDefinitionArn, deadline: ctx.clock.now() + timeout * 60_000 };
-    job.persist({ ...started });
-    return started;
+    // The new revision, the deployment and the persisted resume state commit together: a crash (kill -9) in between
+    // leaves none of them, so the resumed action starts once, not a second revision and a second deployment.
+    return ctx.store.tx(() => {
+      let taskDefinitionArn: string;
+      try {
+        taskDefinitionArn = registerTaskDefinition({ ...body, containerDefinitions: containers }, op()).taskDefinition?.taskDefinitionArn ?? '';
+        updateService({ cluster: service.cluster, service: service.name, taskDefinition: taskDefinitionArn }, op());
+      } catch (error) {
+        throw asFailure(`Deploying to service ${service.name}`, error);
+      }
+      const deployment = deploymentsOf(ctx, service.arn).find((d) => d.status === 'PRIMARY' && d.taskDefinition === taskDefinitionArn);
+      if (deployment === undefined) throw new ActionFailure(`UpdateService started no deployment of ${taskDefinitionArn} on service ${service.name}`, 'JobFailed');
+      const started = { serviceArn: service.arn, deploymentId: deployment.id, taskDefinitionArn, deadline: ctx.clock.now() + timeout * 60_000 };
+      job.persist({ ...started });
+      return started;
+    });
   }
 
   function resumed(job: ActionJob): Started | undefined {
