@@ -23,7 +23,11 @@ export function manualApproval(ctx: EngineContext, options: ManualApprovalOption
       if (job.resumeState === undefined) {
         job.persist({ token: job.token ?? '' });
         job.progress({ summary: ['Waiting for approval', custom, link].filter((s) => s !== undefined && s !== '').join(': ') });
+      }
+      // Marked only once the notification is queued: a crash before that notifies again on resume (at least once).
+      if (job.resumeState?.['notified'] !== true) {
         if (job.configuration['NotificationArn'] !== undefined) notifyApprovers(ctx, job);
+        job.persist({ token: job.token ?? '', notified: true });
       }
       // Listen before reading the row, so a result recorded in between is not missed.
       const listening = new AbortController();
