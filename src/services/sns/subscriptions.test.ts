@@ -124,3 +124,20 @@ test('after UnsubscribeCommand the UnsubscribeConfirmation and its SubscribeURL 
   const missing = 'arn:aws:sns:us-east-1:000000000000:never-created';
   await assert.rejects(sns.send(new PublishCommand({ TopicArn: missing, Message: 'x' })), (e: Error) => e.name === 'NotFoundException' && e.message.includes(`Topic does not exist: ${missing}`));
 });
+
+test('SubscribeCommand again while the confirmation is being retried replaces it: the old token is not sent again', async () => {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'retried-confirmation' }));
+  const endpoint = `${hook}/retried-confirmation`;
+  receiver.statuses.push(500);
+  const retrying = t.daemon.bus.next((e) => e.type === 'sns.delivery.attempted' && e.detail['type'] === 'SubscriptionConfirmation' && e.detail['topicArn'] === TopicArn);
+  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: endpoint }));
+  const first = await retrying;
+  assert.equal(first.detail['status'], 'Pending');
+  const refused = await receiver.nextOfType('SubscriptionConfirmation', (b) => b['TopicArn'] === TopicArn);
+  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: endpoint }));
+  assert.deepEqual(row(Number(first.detail['deliveryId'])), { status: 'Failed', reason: 'Not delivered: replaced by the confirmation a later Subscribe sent' });
+  const fresh = await receiver.nextOfType('SubscriptionConfirmation', (b) => b['TopicArn'] === TopicArn && b['Token'] !== refused.body['Token']);
+  await clock.advance(60_000);
+  assert.equal(receiver.posts.filter((p) => p.body['Token'] === refused.body['Token']).length, 1, 'the replaced token was POSTed once, never retried');
+  assert.match((await sns.send(new ConfirmSubscriptionCommand({ TopicArn, Token: String(fresh.body['Token']) }))).SubscriptionArn ?? '', /:retried-confirmation:/);
+});

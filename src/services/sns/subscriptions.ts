@@ -81,6 +81,8 @@ export function subscribe(input: SubscribeInput, ctx: Ctx): SubscribeResponse {
       // fresh three days: resending an expired token would leave the subscription impossible to confirm.
       const renewed: SubscriptionRow = { ...s, token: randomBytes(64).toString('hex'), created: ctx.clock.now() };
       ctx.store.run('UPDATE sns_subscriptions SET token = ?, created = ? WHERE arn = ?', renewed.token, renewed.created, s.arn);
+      // A confirmation still being retried carries the old token, which no longer works.
+      cancelDeliveries(ctx, { subscriptionArn: s.arn }, 'Not delivered: replaced by the confirmation a later Subscribe sent');
       queueConfirmation(ctx, renewed);
       return { SubscriptionArn: returnArn ? s.arn : 'pending confirmation' };
     }
