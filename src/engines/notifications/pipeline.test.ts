@@ -5,26 +5,22 @@ import { CodePipelineClient, CreatePipelineCommand, GetPipelineStateCommand, Put
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
-import { freePort } from '../../../test/helpers/ports.ts';
-import { WebhookReceiver } from '../../services/sns/testing.ts';
+import { receiverForFile } from '../../services/sns/testing.ts';
 
 let t: TestDaemon;
-let receiver: WebhookReceiver;
-let hook: string;
+const web = receiverForFile();
+const receiver = web.receiver;
 
 before(async () => {
   t = await startTestDaemon();
-  receiver = new WebhookReceiver();
-  hook = await receiver.listen(await freePort());
 });
 after(async () => {
   await t.stop();
-  await receiver.close();
 });
 
 async function confirmedTopic(sns: SNSClient, name: string): Promise<string> {
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
-  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: `${hook}/${name}` }));
+  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: `${web.url()}/${name}` }));
   const confirmation = await receiver.nextOfType('SubscriptionConfirmation', (b) => b['TopicArn'] === TopicArn);
   assert.equal((await fetch(String(confirmation.body['SubscribeURL']))).status, 200);
   return TopicArn ?? '';

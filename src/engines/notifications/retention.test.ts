@@ -2,25 +2,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
-import { freePort } from '../../../test/helpers/ports.ts';
 import { ManualClock } from '../../core/clock.ts';
-import { WebhookReceiver } from '../../services/sns/testing.ts';
+import { receiverForFile } from '../../services/sns/testing.ts';
 
 // Finished deliveries are kept 7 days of the daemon's clock, then deleted with their attempts.
 const DAY = 24 * 60 * 60 * 1000;
-let receiver: WebhookReceiver;
-let hook: string;
+const web = receiverForFile();
+const receiver = web.receiver;
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-notify-retention-'));
 
-before(async () => {
-  receiver = new WebhookReceiver();
-  hook = await receiver.listen(await freePort());
-});
 after(async () => {
-  await receiver.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -45,7 +39,7 @@ test('Delivered and Failed deliveries are deleted with their attempts 7 days aft
   try {
     const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'kept-a-week' }))).TopicArn ?? '';
     const confirmed = t.daemon.bus.next((e) => e.type === 'sns.delivery.attempted' && e.detail['type'] === 'SubscriptionConfirmation');
-    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'http', Endpoint: hook }));
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'http', Endpoint: web.url() }));
     await confirmed;
     const confirmation = await receiver.nextOfType('SubscriptionConfirmation');
     assert.equal((await fetch(String(confirmation.body['SubscribeURL']))).status, 200);

@@ -2,27 +2,21 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
-import { freePort } from '../../../test/helpers/ports.ts';
 import { ManualClock } from '../../core/clock.ts';
 import type { SlipwayEvent } from '../../core/events.ts';
-import { WebhookReceiver } from '../../services/sns/testing.ts';
+import { receiverForFile } from '../../services/sns/testing.ts';
 import { ERROR_BACKOFF_MS } from './deliveries.ts';
 
 // The delivery worker sleeps on the daemon's clock: a ManualClock makes AWS's 20-second retry schedule instant and exact.
-let receiver: WebhookReceiver;
-let hook: string;
+const web = receiverForFile();
+const receiver = web.receiver;
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-notify-retries-'));
 
-before(async () => {
-  receiver = new WebhookReceiver();
-  hook = await receiver.listen(await freePort());
-});
 after(async () => {
-  await receiver.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -33,7 +27,7 @@ function attempted(t: TestDaemon, topicArn: string, attempt: number): Promise<Sl
 
 async function confirmedTopic(t: TestDaemon, sns: SNSClient, name: string): Promise<string> {
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
-  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: `${hook}/${name}` }));
+  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: `${web.url()}/${name}` }));
   const confirmation = await receiver.nextOfType('SubscriptionConfirmation', (b) => b['TopicArn'] === TopicArn);
   assert.equal((await fetch(String(confirmation.body['SubscribeURL']))).status, 200);
   return TopicArn ?? '';
@@ -100,7 +94,7 @@ test('a 4xx is not retried; a policy of 1 retry gives up after two attempts', as
     assert.equal((await rejected).detail['status'], 'Failed');
 
     const policy = JSON.stringify({ healthyRetryPolicy: { numRetries: 1, minDelayTarget: 1, maxDelayTarget: 1 } });
-    const { SubscriptionArn } = await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'http', Endpoint: `${hook}/once`, ReturnSubscriptionArn: true, Attributes: { DeliveryPolicy: policy } }));
+    const { SubscriptionArn } = await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'http', Endpoint: `${web.url()}/once`, ReturnSubscriptionArn: true, Attributes: { DeliveryPolicy: policy } }));
     const confirmation = await receiver.next((p) => p.path === '/hook/once' && p.body['Type'] === 'SubscriptionConfirmation');
     await fetch(String(confirmation.body['SubscribeURL']));
     receiver.statuses.push(500, 500, 500);

@@ -2,26 +2,20 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { startTestDaemon } from '../../../test/helpers/daemon.ts';
-import { freePort } from '../../../test/helpers/ports.ts';
 import { ManualClock } from '../../core/clock.ts';
 import { STATE_CHANGE } from '../../services/codepipeline/state.ts';
-import { WebhookReceiver } from '../../services/sns/testing.ts';
+import { receiverForFile } from '../../services/sns/testing.ts';
 
-let receiver: WebhookReceiver;
-let hook: string;
+const web = receiverForFile();
+const receiver = web.receiver;
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-notify-router-'));
 const laterDir = mkdtempSync(join(tmpdir(), 'slipway-notify-router-later-'));
 
-before(async () => {
-  receiver = new WebhookReceiver();
-  hook = await receiver.listen(await freePort());
-});
 after(async () => {
-  await receiver.close();
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(laterDir, { recursive: true, force: true });
 });
@@ -32,7 +26,7 @@ test('a state change published while the notifications engine was not running is
   const events = new EventBridgeClient(t.sdk);
   try {
     const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'late' }))).TopicArn ?? '';
-    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'http', Endpoint: hook }));
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'http', Endpoint: web.url() }));
     const confirmation = await receiver.nextOfType('SubscriptionConfirmation');
     await fetch(String(confirmation.body['SubscribeURL']));
     await events.send(new PutRuleCommand({ Name: 'stopped', EventPattern: JSON.stringify({ source: ['aws.codepipeline'], detail: { state: ['STOPPED'] } }) }));
@@ -78,7 +72,7 @@ test('an event routed after a restart reaches only the rules and targets that ex
   try {
     for (const name of ['existing', 'newer']) {
       topics[name] = (await sns.send(new CreateTopicCommand({ Name: name }))).TopicArn ?? '';
-      await sns.send(new SubscribeCommand({ TopicArn: topics[name], Protocol: 'http', Endpoint: `${hook}/${name}` }));
+      await sns.send(new SubscribeCommand({ TopicArn: topics[name], Protocol: 'http', Endpoint: `${web.url()}/${name}` }));
       const confirmation = await receiver.nextOfType('SubscriptionConfirmation', (b) => b['TopicArn'] === topics[name]);
       assert.equal((await fetch(String(confirmation.body['SubscribeURL']))).status, 200);
     }

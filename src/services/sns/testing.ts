@@ -1,5 +1,7 @@
 // A webhook receiver for tests: a real HTTP server on loopback that records SNS's POSTs and answers with chosen statuses.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { after, before } from 'node:test';
+import { freePort } from '../../../test/helpers/ports.ts';
 
 export interface ReceivedPost {
   readonly path: string;
@@ -55,4 +57,26 @@ export class WebhookReceiver {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
+}
+
+/**
+ * One receiver for a test file (call at its top level): listening on a free loopback port before the file's tests,
+ * closed after them. `url()` is its base URL once listening.
+ */
+export function receiverForFile(): { readonly receiver: WebhookReceiver; url(): string } {
+  const receiver = new WebhookReceiver();
+  let base = '';
+  before(async () => {
+    base = await receiver.listen(await freePort());
+  });
+  after(async () => {
+    await receiver.close();
+  });
+  return {
+    receiver,
+    url: () => {
+      if (base === '') throw new Error('the webhook receiver is not listening yet (url() is for use inside tests)');
+      return base;
+    },
+  };
 }
