@@ -1,4 +1,5 @@
 // Test support: a runner on a real store and blob store with injected clock and scripted test providers (no daemon).
+import assert from 'node:assert/strict';
 import type { PipelineDeclaration } from '@aws-sdk/client-codepipeline';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ import { ecrSource } from './providers/ecr-source.ts';
 import { manualApproval } from './providers/manual-approval.ts';
 import { zipOf } from './providers/zip.ts';
 import type { PipelineRunner } from './runner.ts';
-import type { ActionJob, ActionProvider, ActionResult } from './types.ts';
+import { ActionFailure, type ActionJob, type ActionProvider, type ActionResult } from './types.ts';
 
 export type Script = (job: ActionJob) => Promise<ActionResult>;
 
@@ -196,4 +197,44 @@ export function buildAction(name: string, extra: Record<string, unknown> = {}): 
     inputArtifacts: [{ name: 'Src' }],
     ...extra,
   };
+}
+
+/**
+ * A Deploy action's job as the runner hands it to a provider: one input artifact `BuildArtifact` zipped from `files`;
+ * the summaries it reports are collected.
+ */
+export function deployJob(
+  h: Pick<Harness, 'clock'>,
+  provider: string,
+  files: Record<string, string | Uint8Array>,
+  configuration: Record<string, string>,
+  signal = new AbortController().signal,
+): ActionJob & { summaries: string[] } {
+  const summaries: string[] = [];
+  return {
+    actionExecutionId: 'a-1',
+    pipelineName: 'p',
+    pipelineExecutionId: 'e-1',
+    stageName: 'Deploy',
+    actionName: 'Deploy',
+    actionTypeId: { category: 'Deploy', owner: 'AWS', provider, version: '1' },
+    configuration,
+    inputArtifacts: [{ name: 'BuildArtifact', read: () => zipOf(files) }],
+    outputArtifactNames: [],
+    signal,
+    clock: h.clock,
+    progress: (p) => summaries.push(p.summary ?? ''),
+    persist: () => {},
+    summaries,
+  };
+}
+
+/** The ActionFailure a provider's run rejects with (fails the test when it resolves or rejects with anything else). */
+export async function actionFailure(p: Promise<unknown>): Promise<ActionFailure> {
+  const error = await p.then(
+    () => assert.fail('expected the action to fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof ActionFailure, String(error));
+  return error;
 }

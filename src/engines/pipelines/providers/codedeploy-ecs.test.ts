@@ -9,10 +9,9 @@ import { LIFECYCLE_EVENTS } from '../../../services/codedeploy/deployment-record
 import { completeLifecycleEvent, getDeploymentRecord, startDeployment, startLifecycleEvent, succeedDeployment } from '../../../services/codedeploy/lifecycle.ts';
 import { ecsGroupInput } from '../../../services/codedeploy/test-fixtures.ts';
 import { describeTaskDefinition } from '../../../services/ecs/task-definitions.ts';
-import { startHarness, type Harness } from '../testing.ts';
-import { ActionFailure, type ActionJob } from '../types.ts';
+import { actionFailure, deployJob, startHarness, type Harness } from '../testing.ts';
+import type { ActionJob } from '../types.ts';
 import { codedeployToEcs, MAX_INPUT_BYTES } from './codedeploy-ecs.ts';
-import { zipOf } from './zip.ts';
 
 const example = (file: string): string => readFileSync(new URL(`../../../../examples/ecs-bluegreen/${file}`, import.meta.url), 'utf8');
 const IMAGE = '127.0.0.1:7547/test-api:0a1b2c3';
@@ -27,35 +26,8 @@ const CONFIG = {
   Image1ContainerName: 'IMAGE1_NAME',
 };
 
-function job(h: Harness, files: Record<string, string | Uint8Array>, configuration: Record<string, string> = CONFIG): ActionJob {
-  return {
-    actionExecutionId: 'a-1',
-    pipelineName: 'p',
-    pipelineExecutionId: 'e-1',
-    stageName: 'Deploy',
-    actionName: 'Deploy',
-    actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'CodeDeployToECS', version: '1' },
-    configuration,
-    inputArtifacts: [{ name: 'BuildArtifact', read: () => zipOf(files) }],
-    outputArtifactNames: [],
-    signal: new AbortController().signal,
-    clock: h.clock,
-    progress: () => {},
-    persist: () => {},
-  };
-}
-
 function seedFiles(): Record<string, string> {
   return { 'taskdef.json': example('taskdef.json'), 'appspec.yaml': example('appspec.yaml'), 'imageDetail.json': JSON.stringify({ ImageURI: IMAGE }) };
-}
-
-async function failure(p: Promise<unknown>): Promise<ActionFailure> {
-  const error = await p.then(
-    () => assert.fail('expected the action to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof ActionFailure, String(error));
-  return error;
 }
 
 test('the seed files: <IMAGE1_NAME> becomes the ImageURI, the task definition is registered, <TASK_DEFINITION> its ARN; the action follows the deployment', async () => {
@@ -90,15 +62,19 @@ test('what goes wrong says where: appspec.yml for appspec.yaml, a missing ImageU
   try {
     const provider = codedeployToEcs(h.ctx);
     const { 'appspec.yaml': appspec = '', ...rest } = seedFiles();
-    const yml = await failure(provider.run(job(h, { ...rest, 'appspec.yml': appspec })));
+    const yml = await actionFailure(provider.run(job(h, { ...rest, 'appspec.yml': appspec })));
     assert.match(yml.message, /The file appspec\.yaml was not found in the artifact BuildArtifact; appspec\.yml is there, did you mean it\?/);
-    const noUri = await failure(provider.run(job(h, { ...seedFiles(), 'imageDetail.json': '{"ImageTag":"x"}' })));
+    const noUri = await actionFailure(provider.run(job(h, { ...seedFiles(), 'imageDetail.json': '{"ImageTag":"x"}' })));
     assert.match(noUri.message, /imageDetail\.json in BuildArtifact has no ImageURI/);
-    const noPlaceholder = await failure(provider.run(job(h, { ...seedFiles(), 'taskdef.json': example('taskdef.json').replace('<IMAGE1_NAME>', 'busybox') })));
+    const noPlaceholder = await actionFailure(provider.run(job(h, { ...seedFiles(), 'taskdef.json': example('taskdef.json').replace('<IMAGE1_NAME>', 'busybox') })));
     assert.match(noPlaceholder.message, /no <IMAGE1_NAME> placeholder/);
-    const big = await failure(provider.run(job(h, { ...seedFiles(), 'padding.bin': randomBytes(MAX_INPUT_BYTES + 1) })));
+    const big = await actionFailure(provider.run(job(h, { ...seedFiles(), 'padding.bin': randomBytes(MAX_INPUT_BYTES + 1) })));
     assert.match(big.message, /at most 3 MB/);
   } finally {
     await h.close();
   }
 });
+
+function job(h: Harness, files: Record<string, string | Uint8Array>, configuration: Record<string, string> = CONFIG): ActionJob {
+  return deployJob(h, 'CodeDeployToECS', files, configuration);
+}

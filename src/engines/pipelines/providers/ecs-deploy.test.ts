@@ -19,10 +19,9 @@ import { registerTaskDefinition } from '../../../services/ecs/task-definitions.t
 import { checkShape, loadModel } from '../../../../test/helpers/aws-model.ts';
 import { startTestDaemon } from '../../../../test/helpers/daemon.ts';
 import { fargateTaskDefinition } from '../../scheduler/testing.ts';
-import { startHarness, type Harness } from '../testing.ts';
-import { ActionFailure, type ActionJob } from '../types.ts';
+import { actionFailure, deployJob, startHarness, type Harness } from '../testing.ts';
+import type { ActionJob } from '../types.ts';
 import { ecsDeploy } from './ecs-deploy.ts';
-import { zipOf } from './zip.ts';
 import { untilPipeline } from '../../../services/codepipeline/testing.ts';
 
 const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
@@ -89,35 +88,6 @@ test('through a daemon: a CodeCommit imagedefinitions.json deploys a new task de
   }
 });
 
-function job(h: Harness, files: Record<string, string>, configuration: Record<string, string> = { ClusterName: 'default', ServiceName: 'web' }, signal = new AbortController().signal): ActionJob & { summaries: string[] } {
-  const summaries: string[] = [];
-  return {
-    actionExecutionId: 'a-1',
-    pipelineName: 'p',
-    pipelineExecutionId: 'e-1',
-    stageName: 'Deploy',
-    actionName: 'Deploy',
-    actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'ECS', version: '1' },
-    configuration,
-    inputArtifacts: [{ name: 'BuildArtifact', read: () => zipOf(files) }],
-    outputArtifactNames: [],
-    signal,
-    clock: h.clock,
-    progress: (p) => summaries.push(p.summary ?? ''),
-    persist: () => {},
-    summaries,
-  };
-}
-
-async function failure(p: Promise<unknown>): Promise<ActionFailure> {
-  const error = await p.then(
-    () => assert.fail('expected the action to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof ActionFailure, String(error));
-  return error;
-}
-
 function withService(h: Harness, controller: 'ECS' | 'CODE_DEPLOY' = 'ECS'): string {
   createCluster({}, h.op);
   registerTaskDefinition(taskdef('web:1'), h.op);
@@ -132,20 +102,20 @@ test('errors say what and where: a missing file (with a near name), bad JSON, a 
   try {
     withService(h);
     const provider = ecsDeploy(h.ctx);
-    const missing = await failure(provider.run(job(h, { 'imageDefinitions.json': '[]', 'README.md': '' })));
+    const missing = await actionFailure(provider.run(job(h, { 'imageDefinitions.json': '[]', 'README.md': '' })));
     assert.match(missing.message, /The image definitions file imagedefinitions\.json was not found in the input artifact BuildArtifact; imageDefinitions\.json is there/);
     assert.equal(missing.code, 'ConfigurationError');
-    const custom = await failure(provider.run(job(h, GOOD, { ClusterName: 'default', ServiceName: 'web', FileName: 'images.json' })));
+    const custom = await actionFailure(provider.run(job(h, GOOD, { ClusterName: 'default', ServiceName: 'web', FileName: 'images.json' })));
     assert.match(custom.message, /images\.json was not found in the input artifact BuildArtifact/);
-    const bad = await failure(provider.run(job(h, { 'imagedefinitions.json': '[{"name": "app",' })));
+    const bad = await actionFailure(provider.run(job(h, { 'imagedefinitions.json': '[{"name": "app",' })));
     assert.match(bad.message, /imagedefinitions\.json in BuildArtifact is not valid JSON .*; expected \[\{"name": "<container name>", "imageUri": "<image URI>"\}\]/);
-    const shape = await failure(provider.run(job(h, { 'imagedefinitions.json': '[{"name": "app", "ImageURI": "web:2"}]' })));
+    const shape = await actionFailure(provider.run(job(h, { 'imagedefinitions.json': '[{"name": "app", "ImageURI": "web:2"}]' })));
     assert.match(shape.message, /entry \[0\] is \{"name":"app","ImageURI":"web:2"\}; expected \{"name"/);
-    const unknown = await failure(provider.run(job(h, { 'imagedefinitions.json': JSON.stringify([{ name: 'ap', imageUri: 'web:2' }]) })));
+    const unknown = await actionFailure(provider.run(job(h, { 'imagedefinitions.json': JSON.stringify([{ name: 'ap', imageUri: 'web:2' }]) })));
     assert.match(unknown.message, /imagedefinitions\.json names the container "ap", which task definition web:1 of service web does not have \(did you mean "app"\?\); its containers: app, sidecar/);
-    const timeout = await failure(provider.run(job(h, GOOD, { ClusterName: 'default', ServiceName: 'web', DeploymentTimeout: '90' })));
+    const timeout = await actionFailure(provider.run(job(h, GOOD, { ClusterName: 'default', ServiceName: 'web', DeploymentTimeout: '90' })));
     assert.match(timeout.message, /DeploymentTimeout is "90"; expected whole minutes from 1 to 60/);
-    const noService = await failure(provider.run(job(h, GOOD, { ClusterName: 'default', ServiceName: 'api' })));
+    const noService = await actionFailure(provider.run(job(h, GOOD, { ClusterName: 'default', ServiceName: 'api' })));
     assert.match(noService.message, /ServiceNotFoundException: Service not found: api/);
     // Nothing was registered by the failed attempts.
     assert.equal(h.ctx.store.get("SELECT count(*) AS n FROM ecs_task_definitions WHERE family = 'web'")?.['n'], 1);
@@ -158,7 +128,7 @@ test('a CODE_DEPLOY service gets AWS UpdateService wording and a pointer to Code
   const h = startHarness();
   try {
     withService(h, 'CODE_DEPLOY');
-    const error = await failure(ecsDeploy(h.ctx).run(job(h, GOOD)));
+    const error = await actionFailure(ecsDeploy(h.ctx).run(job(h, GOOD)));
     assert.match(error.message, /^Unable to update task definition on services with a CODE_DEPLOY deployment controller\. Use AWS CodeDeploy to trigger a new deployment\./);
     assert.match(error.message, /Deploy\/AWS\/CodeDeployToECS/);
   } finally {
@@ -184,11 +154,11 @@ test('a deployment the circuit breaker fails fails the action with its reason; D
     });
     h.ctx.store.run("UPDATE ecs_deployments SET rollout_state = 'FAILED', rollout_reason = 'ECS deployment circuit breaker: tasks failed to start.' WHERE id = ?", started);
     addServiceEvent(h.ctx, svc, `(service web) (deployment ${started}) deployment failed: tasks failed to start.`);
-    const failed = await failure(running);
+    const failed = await actionFailure(running);
     assert.equal(failed.message, `Deployment ${started} of service web failed: ECS deployment circuit breaker: tasks failed to start.`);
 
     const second = job(h, { 'imagedefinitions.json': JSON.stringify([{ name: 'app', imageUri: 'web:3' }]) }, { ClusterName: 'default', ServiceName: 'web', DeploymentTimeout: '2' });
-    const stuck = failure(provider.run(second));
+    const stuck = actionFailure(provider.run(second));
     await new Promise<void>((resolve) => {
       const look = (): void => (second.summaries.length > 0 ? resolve() : void setImmediate(look));
       look();
@@ -263,3 +233,7 @@ test('a crash between UpdateService and persisting the resume state leaves nothi
     await h.stop();
   }
 });
+
+function job(h: Harness, files: Record<string, string>, configuration: Record<string, string> = { ClusterName: 'default', ServiceName: 'web' }, signal = new AbortController().signal): ActionJob & { summaries: string[] } {
+  return deployJob(h, 'ECS', files, configuration, signal);
+}
