@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { checkShape, loadModel } from '../../../../test/helpers/aws-model.ts';
 import { Store } from '../../../store/db.ts';
 import { parseCloverXml, parseCoberturaXml, parseJaCoCoXml, parseSimpleCovJson, percentage } from './coverage.ts';
-import { ReportParseError } from './junit.ts';
+import { ReportParseError } from './xml.ts';
 import { describeCodeCoverages, saveReports } from './report-store.ts';
 import { collectReports } from './reports.ts';
 import { buildspecOf, tempDir, writeTree } from './test-helpers.ts';

@@ -1,6 +1,5 @@
 // Code coverage report formats: Cobertura and JaCoCo XML, per source file, as CodeBuild's CodeCoverage counts.
-import { ReportParseError } from './junit.ts';
-import { attr, kids, parseXml, type XmlNode } from './xml.ts';
+import { attr, kids, parseXml, ReportParseError, type XmlNode } from './xml.ts';
 
 export interface FileCoverage {
   readonly filePath: string;

@@ -1,5 +1,5 @@
 // Test result parsers: JUnit XML (both <testsuites> and bare <testsuite>) and Cucumber JSON, into CodeBuild test cases.
-import { XMLParser } from 'fast-xml-parser';
+import { attr, kids, parseXml, ReportParseError, type XmlNode } from './xml.ts';
 
 /** CodeBuild's TestCase status words. */
 export type TestStatus = 'SUCCEEDED' | 'FAILED' | 'ERROR' | 'SKIPPED' | 'UNKNOWN';
@@ -14,54 +14,28 @@ export interface ParsedTestCase {
   readonly message?: string;
 }
 
-export class ReportParseError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ReportParseError';
-  }
-}
-
-type XmlNode = Record<string, unknown>;
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  textNodeName: '#text',
-  // Values stay strings: a test named "010" or "true" must not become a number or boolean.
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  isArray: (name) => ['testsuites', 'testsuite', 'testcase', 'failure', 'error', 'skipped'].includes(name),
-});
-
 /** Parses one JUnit XML document. Throws ReportParseError when it is not XML or has no testsuite(s) root. */
 export function parseJUnitXml(xml: string): ParsedTestCase[] {
-  let doc: XmlNode;
-  try {
-    // A byte-order mark (common from .NET and Windows tools) is not XML.
-    doc = parser.parse(xml.replace(/^\uFEFF/, ''), true) as XmlNode;
-  } catch (error) {
-    throw new ReportParseError(`not well-formed XML: ${(error as Error).message}`, { cause: error });
-  }
-  const roots = [...asNodes(doc['testsuites']), ...asNodes(doc['testsuite'])];
+  const doc = parseXml(xml);
+  const roots = [...kids(doc, 'testsuites'), ...kids(doc, 'testsuite')];
   if (roots.length === 0) throw new ReportParseError('no <testsuites> or <testsuite> root element: expected JUnit XML');
   const out: ParsedTestCase[] = [];
-  for (const root of asNodes(doc['testsuites'])) collect(root, attr(root, 'name'), out);
-  for (const suite of asNodes(doc['testsuite'])) collect(suite, attr(suite, 'name'), out);
+  for (const root of kids(doc, 'testsuites')) collect(root, attr(root, 'name'), out);
+  for (const suite of kids(doc, 'testsuite')) collect(suite, attr(suite, 'name'), out);
   return out;
 }
 
 /** Test cases under `node` (a testsuites or testsuite element), nested suites included. */
 function collect(node: XmlNode, suiteName: string, out: ParsedTestCase[]): void {
-  for (const tc of asNodes(node['testcase'])) out.push(testCase(tc, suiteName));
-  for (const suite of asNodes(node['testsuite'])) collect(suite, attr(suite, 'name'), out);
-  for (const inner of asNodes(node['testsuites'])) collect(inner, attr(inner, 'name') || suiteName, out);
+  for (const tc of kids(node, 'testcase')) out.push(testCase(tc, suiteName));
+  for (const suite of kids(node, 'testsuite')) collect(suite, attr(suite, 'name'), out);
+  for (const inner of kids(node, 'testsuites')) collect(inner, attr(inner, 'name') || suiteName, out);
 }
 
 function testCase(tc: XmlNode, suiteName: string): ParsedTestCase {
-  const failure = asNodes(tc['failure'])[0];
-  const error = asNodes(tc['error'])[0];
-  const skipped = tc['skipped'] === undefined ? undefined : (asNodes(tc['skipped'])[0] ?? {});
+  const failure = kids(tc, 'failure')[0];
+  const error = kids(tc, 'error')[0];
+  const skipped = kids(tc, 'skipped')[0];
   const status: TestStatus = failure !== undefined ? 'FAILED' : error !== undefined ? 'ERROR' : skipped !== undefined ? 'SKIPPED' : 'SUCCEEDED';
   const detail = failure ?? error ?? skipped;
   const message = detail === undefined ? undefined : messageOf(detail);
@@ -88,18 +62,6 @@ function messageOf(node: XmlNode): string | undefined {
 function secondsToNanos(time: string): number {
   const seconds = Number(time.replaceAll(',', ''));
   return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1e9) : 0;
-}
-
-function asNodes(value: unknown): XmlNode[] {
-  if (value === undefined || value === null) return [];
-  const list = Array.isArray(value) ? value : [value];
-  // An element without attributes parses to its text ('' when empty, as <skipped/>): it is still an element.
-  return list.map((v) => (typeof v === 'object' && v !== null ? (v as XmlNode) : { '#text': typeof v === 'string' ? v : '' }));
-}
-
-function attr(node: XmlNode, name: string): string {
-  const v = node[`@_${name}`];
-  return typeof v === 'string' ? v : '';
 }
 
 interface CucumberStep {

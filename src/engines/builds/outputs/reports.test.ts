@@ -7,7 +7,8 @@ import { SlipwayError } from '../../../core/errors.ts';
 import type { ReportGroup } from '../../../specs/buildspec/model.ts';
 import { REPORT_FILE_FORMATS } from '../../../specs/buildspec/model.ts';
 import { collectArtifacts } from './artifacts.ts';
-import { parseCucumberJson, parseJUnitXml, ReportParseError } from './junit.ts';
+import { parseCucumberJson, parseJUnitXml } from './junit.ts';
+import { ReportParseError } from './xml.ts';
 import { collectReports, reportGroupOf, SUPPORTED_REPORT_FORMATS } from './reports.ts';
 import { artifactsOf, buildspecOf, tempBlobs, tempDir, writeTree } from './test-helpers.ts';
 

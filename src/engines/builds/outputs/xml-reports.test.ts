@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseJUnitXml, ReportParseError } from './junit.ts';
+import { parseJUnitXml } from './junit.ts';
+import { ReportParseError } from './xml.ts';
 import { parseNUnit2Xml, parseNUnit3Xml, parseTestNgXml, parseTrx } from './xml-reports.ts';
 
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'testdata', name), 'utf8');

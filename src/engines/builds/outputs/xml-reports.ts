@@ -1,7 +1,6 @@
 // More test result formats CodeBuild reads: TestNG (testng-results.xml), NUnit 3 (test-run) and NUnit 2 (test-results).
 import type { ParsedTestCase, TestStatus } from './junit.ts';
-import { ReportParseError } from './junit.ts';
-import { attr, kids, parseXml, type XmlNode } from './xml.ts';
+import { attr, kids, parseXml, ReportParseError, type XmlNode } from './xml.ts';
 
 function text(node: XmlNode | undefined): string {
   if (node === undefined) return '';

@@ -1,8 +1,15 @@
-// The XML reading the report parsers share (TestNG, NUnit, TRX, Cobertura, JaCoCo, Clover): every element a list.
+// The XML reading the report parsers share (JUnit, TestNG, NUnit, TRX, Cobertura, JaCoCo, Clover): every element a list.
 import { XMLParser } from 'fast-xml-parser';
-import { ReportParseError } from './junit.ts';
 
 export type XmlNode = Record<string, unknown>;
+
+/** A test or coverage report that cannot be read: the reason goes into the report's status message. */
+export class ReportParseError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ReportParseError';
+  }
+}
 
 // Every element is a list, so one walker handles any nesting; attributes stay strings. Entities are processed
 // (fast-xml-parser's default): JaCoCo reports name a DTD, and nothing in it is needed.
