@@ -1,7 +1,7 @@
 // Slipway's own API under /_slipway/: status, the live event stream and shutdown. The CLI and dashboard use it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { typeFilter, type EventBus } from '../core/events.ts';
-import { sendJson, sendText } from '../edge/http.ts';
+import { sendJson, sendText } from '../core/http.ts';
 import type { Mount } from '../core/mount.ts';
 import { streamEvents } from '../edge/sse.ts';
 import type { DaemonStatus } from './status.ts';

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SlipwayError } from '../core/errors.ts';
 import type { ServiceDefinition } from '../services/types.ts';
 import { statusFor } from './aws-errors.ts';
-import { readBody } from './http.ts';
+import { readBody } from '../core/http.ts';
 
 export interface JsonCall {
   readonly service: ServiceDefinition;

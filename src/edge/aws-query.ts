@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SlipwayError } from '../core/errors.ts';
 import type { ServiceDefinition } from '../services/types.ts';
 import { statusFor } from './aws-errors.ts';
-import { readBody } from './http.ts';
+import { readBody } from '../core/http.ts';
 
 /**
  * Turns flat query keys into nested input: `A.B=1` → {A:{B:'1'}}, `L.member.2.X=y` → {L:[, {X:'y'}]}.

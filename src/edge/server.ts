@@ -9,7 +9,7 @@ import type { OperationContext, ServiceContext, ServiceDefinition } from '../ser
 import { toSlipwayError } from './aws-errors.ts';
 import { decodeJsonRequest, sendJsonError, sendJsonResult } from './aws-json.ts';
 import { decodeQueryRequest, sendQueryError, sendQueryResult } from './aws-query.ts';
-import { sendText } from './http.ts';
+import { sendText } from '../core/http.ts';
 import { parseAuthorization } from './sigv4.ts';
 
 export type { Mount } from '../core/mount.ts';

@@ -1,6 +1,7 @@
 // `/_slipway/hooks`: register, list and remove the hooks appspec Hooks names resolve to (`slipway hooks` calls it).
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { SlipwayError } from '../../core/errors.ts';
+import { readBody, sendJson } from '../../core/http.ts';
 import type { Mount } from '../../core/mount.ts';
 import { deleteHook, listHooks, putHook } from '../../services/codedeploy/hooks.ts';
 import type { ServiceContext } from '../../services/types.ts';
@@ -8,22 +9,11 @@ import type { ServiceContext } from '../../services/types.ts';
 export const HOOKS_PREFIX = '/_slipway/hooks/';
 const MAX_BODY = 64 * 1024;
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
+/** The registration's JSON object; anything else is an InvalidHook naming what is expected. */
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new SlipwayError('InvalidHook', `The hook registration is over ${MAX_BODY} bytes`);
-    chunks.push(chunk);
-  }
+  const text = (await readBody(req, MAX_BODY)).toString('utf8');
   try {
-    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const value: unknown = JSON.parse(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
   } catch {
     // reported below
@@ -43,15 +33,15 @@ export function hooksMount(ctx: ServiceContext): Mount {
         } catch {
           throw new SlipwayError('InvalidHook', `name: found "${path.slice(HOOKS_PREFIX.length)}", expected a URL-encoded Lambda function name`);
         }
-        if (req.method === 'GET' && name === '') return send(res, 200, { hooks: listHooks(ctx) });
-        if (req.method === 'PUT' && name !== '') return send(res, 200, putHook(ctx, { ...(await readJson(req)), name }));
+        if (req.method === 'GET' && name === '') return sendJson(res, 200, { hooks: listHooks(ctx) });
+        if (req.method === 'PUT' && name !== '') return sendJson(res, 200, putHook(ctx, { ...(await readJson(req)), name }));
         if (req.method === 'DELETE' && name !== '') {
-          if (deleteHook(ctx, name)) return send(res, 200, { deleted: name });
-          return send(res, 404, { code: 'HookNotFound', message: `No hook is registered as ${name}` });
+          if (deleteHook(ctx, name)) return sendJson(res, 200, { deleted: name });
+          return sendJson(res, 404, { code: 'HookNotFound', message: `No hook is registered as ${name}` });
         }
-        return send(res, 405, { code: 'MethodNotAllowed', message: `${req.method ?? ''} ${path}: expected GET ${HOOKS_PREFIX}, PUT or DELETE ${HOOKS_PREFIX}<name>` });
+        return sendJson(res, 405, { code: 'MethodNotAllowed', message: `${req.method ?? ''} ${path}: expected GET ${HOOKS_PREFIX}, PUT or DELETE ${HOOKS_PREFIX}<name>` });
       } catch (error) {
-        if (error instanceof SlipwayError) return send(res, 400, { code: error.code, message: error.message });
+        if (error instanceof SlipwayError) return sendJson(res, 400, { code: error.code, message: error.message });
         throw error;
       }
     },

@@ -1,6 +1,6 @@
-// Small HTTP helpers shared by the edge's protocols: bounded body reading and JSON/plain replies.
+// Small HTTP helpers for every server in Slipway (the edge's protocols, its own API, engine mounts): bounded body reading and JSON/plain replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SlipwayError } from '../core/errors.ts';
+import { SlipwayError } from './errors.ts';
 
 /** AWS API bodies are small; anything bigger is refused rather than buffered. */
 export const MAX_API_BODY_BYTES = 32 * 1024 * 1024;
