@@ -74,6 +74,22 @@ export class EventBus {
     return this.#sink.since(seq, limit);
   }
 
+  /**
+   * The first event after `seq` that matches: one already persisted, else the next one published (history is read and
+   * the subscription made in one synchronous step, so nothing falls between them). Rejects when the signal aborts.
+   */
+  after(seq: number, filter: EventFilter, signal?: AbortSignal): Promise<SlipwayEvent> {
+    for (let cursor = seq; ; ) {
+      const page = this.since(cursor, 1000);
+      const found = page.find(filter);
+      if (found !== undefined) return Promise.resolve(found);
+      const last = page.at(-1);
+      if (last === undefined) break;
+      cursor = last.seq;
+    }
+    return this.next(filter, signal);
+  }
+
   /** Resolves with the first future event that matches, or rejects when the signal aborts. */
   next(filter: EventFilter, signal?: AbortSignal): Promise<SlipwayEvent> {
     return new Promise((resolve, reject) => {

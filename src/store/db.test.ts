@@ -237,6 +237,18 @@ test('since() pages through the log in order without gaps or repeats, and surviv
   assert.equal(new EventBus(reopened, () => 2).publish({ type: 'test.page', resource: 'r26' }).seq, 26);
 });
 
+test('after() finds a matching event already logged (past the first page) or waits for the next one', async (t) => {
+  const store = open(t, tempDir(t));
+  const bus = new EventBus(store, () => 1);
+  for (let i = 1; i <= 1500; i++) bus.publish({ type: 'test.filler', resource: `r${i}` });
+  bus.publish({ type: 'test.wanted', resource: 'logged' });
+  assert.equal((await bus.after(0, typeFilter('test.wanted'))).resource, 'logged');
+  const mark = bus.lastSeq();
+  const later = bus.after(mark, typeFilter('test.wanted'));
+  bus.publish({ type: 'test.wanted', resource: 'published' });
+  assert.equal((await later).resource, 'published');
+});
+
 test('kv keeps JSON values by key, overwrites, and persists across a reopen', (t) => {
   const dir = tempDir(t);
   const store = new Store(dir);

@@ -99,10 +99,7 @@ export async function startBlueGreen(options: { settings?: Partial<SlipwayConfig
 
   const next = (match: (e: SlipwayEvent) => boolean): Promise<SlipwayEvent> => t.daemon.bus.next(match, AbortSignal.timeout(240_000));
   /** The first event after `seq` matching, from the persisted history or as it happens. */
-  const seen = (seq: number, match: (e: SlipwayEvent) => boolean): Promise<SlipwayEvent> => {
-    const past = t.daemon.bus.since(seq, 1_000_000).find(match);
-    return past === undefined ? next(match) : Promise.resolve(past);
-  };
+  const seen = (seq: number, match: (e: SlipwayEvent) => boolean): Promise<SlipwayEvent> => t.daemon.bus.after(seq, match, AbortSignal.timeout(240_000));
   const taskDefinition = async (version: string, healthy = true): Promise<string> => {
     const td = await (world.ecs as ECSClient).send(
       new RegisterTaskDefinitionCommand(

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { awsCli, awsCliAvailable, awsCliJson } from '../../../test/helpers/aws-cli.ts';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 import { ROUTING_APPLIED_EVENT } from './listeners.ts';
-import { eventAfter, freePort, get, lastSeq, outputProblems, startTarget, type TestTarget } from './testing.ts';
+import { freePort, get, outputProblems, startTarget, type TestTarget } from './testing.ts';
 
 let t: TestDaemon;
 let app: TestTarget;
@@ -60,7 +60,7 @@ test('aws elbv2: create-target-group, register-targets, describe-target-health, 
       },
     },
   ]);
-  const seq = lastSeq(t.daemon.bus);
+  const seq = t.daemon.bus.lastSeq();
   const listener = await cli(['create-listener', '--load-balancer-arn', lbArn, '--protocol', 'HTTP', '--port', String(port), '--default-actions', actions]);
   assert.deepEqual(outputProblems('CreateListener', listener), []);
   const created = first<{ ListenerArn: string; DefaultActions: Array<{ ForwardConfig: { TargetGroups: unknown } }> }>(listener['Listeners']);
@@ -68,7 +68,7 @@ test('aws elbv2: create-target-group, register-targets, describe-target-health, 
     { TargetGroupArn: tgArn, Weight: 100 },
     { TargetGroupArn: spare, Weight: 0 },
   ]);
-  await eventAfter(t.daemon.bus, seq, (e) => e.type === ROUTING_APPLIED_EVENT && e.resource === created.ListenerArn);
+  await t.daemon.bus.after(seq, (e) => e.type === ROUTING_APPLIED_EVENT && e.resource === created.ListenerArn);
   assert.deepEqual(await get(port), { status: 200, body: 'cli-app' });
   const after = await cli(['describe-target-health', '--target-group-arn', tgArn]);
   assert.notEqual(first<{ TargetHealth: { State: string } }>(after['TargetHealthDescriptions']).TargetHealth.State, 'unused');

@@ -7,7 +7,7 @@ import { ManualClock } from '../../core/clock.ts';
 import { startTestDaemon } from '../../../test/helpers/daemon.ts';
 import { ROUTING_APPLIED_EVENT } from './listeners.ts';
 import { readTargetGroupMetrics } from './metrics.ts';
-import { eventAfter, freePort, get, lastSeq, startTarget } from './testing.ts';
+import { freePort, get, startTarget } from './testing.ts';
 
 test('each minute the engine adds RequestCount, target status classes and TargetResponseTime to the store and to CloudWatch, where alarms see them', async () => {
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
@@ -20,10 +20,10 @@ test('each minute the engine adds RequestCount, target status classes and Target
     await elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: app.port }] }));
     const lbArn = (await elb.send(new CreateLoadBalancerCommand({ Name: 'metrics' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
     const port = await freePort();
-    const seq = lastSeq(t.daemon.bus);
+    const seq = t.daemon.bus.lastSeq();
     const listenerArn = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] })))
       .Listeners?.[0]?.ListenerArn;
-    await eventAfter(t.daemon.bus, seq, (e) => e.type === ROUTING_APPLIED_EVENT && e.resource === listenerArn);
+    await t.daemon.bus.after(seq, (e) => e.type === ROUTING_APPLIED_EVENT && e.resource === listenerArn);
     for (let i = 0; i < 3; i++) assert.equal((await get(port)).status, 200);
     app.setStatus(503);
     for (let i = 0; i < 2; i++) assert.equal((await get(port)).status, 503);

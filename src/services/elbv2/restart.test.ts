@@ -15,7 +15,7 @@ import {
 import { startTestDaemon } from '../../../test/helpers/daemon.ts';
 import { ROUTING_APPLIED_EVENT } from './listeners.ts';
 import { readTargetGroupMetrics } from './metrics.ts';
-import { eventAfter, freePort, get, lastSeq, startTarget } from './testing.ts';
+import { freePort, get, startTarget } from './testing.ts';
 
 test('after a restart on the same data dir the listener serves again; metrics flushed at stop are readable', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-elbv2-restart-'));
@@ -27,20 +27,20 @@ test('after a restart on the same data dir the listener serves again; metrics fl
     await elb.send(new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: '127.0.0.1', Port: app.port }] }));
     const lbArn = (await elb.send(new CreateLoadBalancerCommand({ Name: 'app' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
     const port = await freePort();
-    const seq = lastSeq(first.daemon.bus);
+    const seq = first.daemon.bus.lastSeq();
     const listenerArn = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }] }))).Listeners?.[0]
       ?.ListenerArn;
-    await eventAfter(first.daemon.bus, seq, (e) => e.type === ROUTING_APPLIED_EVENT && e.resource === listenerArn);
+    await first.daemon.bus.after(seq, (e) => e.type === ROUTING_APPLIED_EVENT && e.resource === listenerArn);
     for (let i = 0; i < 5; i++) assert.deepEqual(await get(port), { status: 200, body: 'app' });
     elb.destroy();
-    const lastBefore = lastSeq(first.daemon.bus);
+    const lastBefore = first.daemon.bus.lastSeq();
     await first.stop();
     assert.equal((await get(port)).status, 0, 'the listener closed with the daemon');
 
     const second = await startTestDaemon({ dataDir });
     const elb2 = new ElasticLoadBalancingV2Client(second.sdk);
     try {
-      await eventAfter(second.daemon.bus, lastBefore, (e) => e.type === ROUTING_APPLIED_EVENT && e.resource === listenerArn);
+      await second.daemon.bus.after(lastBefore, (e) => e.type === ROUTING_APPLIED_EVENT && e.resource === listenerArn);
       assert.deepEqual(await get(port), { status: 200, body: 'app' });
       const health = await elb2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }));
       assert.deepEqual(health.TargetHealthDescriptions?.map((d) => d.Target?.Port), [app.port]);

@@ -16,7 +16,7 @@ import {
 import type { SlipwayEvent } from '../../core/events.ts';
 import { ROUTING_APPLIED_EVENT } from './listeners.ts';
 import { TARGET_HEALTH_EVENT } from './targets.ts';
-import { elbFixture, eventAfter, freePort, get, lastSeq, type TestTarget } from './testing.ts';
+import { elbFixture, freePort, get, type TestTarget } from './testing.ts';
 
 const fx = elbFixture();
 
@@ -54,27 +54,27 @@ test('path-pattern and host-header rules route real requests; ModifyRule swaps t
   const admin = await group('rt-admin');
   const lbArn = (await fx.elb.send(new CreateLoadBalancerCommand({ Name: 'rt' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
   const port = await freePort();
-  let seq = lastSeq(fx.t.daemon.bus);
+  let seq = fx.t.daemon.bus.lastSeq();
   const listenerArn = (await fx.elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: web.arn }] })))
     .Listeners?.[0]?.ListenerArn ?? '';
-  await eventAfter(fx.t.daemon.bus, seq, applied(listenerArn));
-  seq = lastSeq(fx.t.daemon.bus);
+  await fx.t.daemon.bus.after(seq, applied(listenerArn));
+  seq = fx.t.daemon.bus.lastSeq();
   const ruleArn =
     (await fx.elb.send(new CreateRuleCommand({ ListenerArn: listenerArn, Priority: 10, Conditions: [{ Field: 'path-pattern', Values: ['/api/*'] }], Actions: [{ Type: 'forward', TargetGroupArn: api.arn }] })))
       .Rules?.[0]?.RuleArn ?? '';
-  await eventAfter(fx.t.daemon.bus, seq, applied(listenerArn));
-  seq = lastSeq(fx.t.daemon.bus);
+  await fx.t.daemon.bus.after(seq, applied(listenerArn));
+  seq = fx.t.daemon.bus.lastSeq();
   await fx.elb.send(
     new CreateRuleCommand({ ListenerArn: listenerArn, Priority: 5, Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['admin.*'] } }], Actions: [{ Type: 'forward', TargetGroupArn: admin.arn }] }),
   );
-  await eventAfter(fx.t.daemon.bus, seq, applied(listenerArn));
+  await fx.t.daemon.bus.after(seq, applied(listenerArn));
   assert.equal((await get(port, '/')).body, 'rt-web');
   assert.equal((await get(port, '/api/users?id=1')).body, 'rt-api');
   assert.equal(await getWithHost(port, '/api/users', 'admin.example.com'), 'rt-admin', 'the lower priority number wins');
 
-  seq = lastSeq(fx.t.daemon.bus);
+  seq = fx.t.daemon.bus.lastSeq();
   await fx.elb.send(new ModifyRuleCommand({ RuleArn: ruleArn, Conditions: [{ Field: 'path-pattern', Values: ['/v2/*'] }] }));
-  await eventAfter(fx.t.daemon.bus, seq, applied(listenerArn));
+  await fx.t.daemon.bus.after(seq, applied(listenerArn));
   assert.equal((await get(port, '/api/users')).body, 'rt-web');
   assert.equal((await get(port, '/v2/users')).body, 'rt-api');
 });
@@ -83,12 +83,12 @@ test('a network load balancer passes TCP through to a target group health-checke
   const app = await group('nlb-app', 'TCP');
   const lbArn = (await fx.elb.send(new CreateLoadBalancerCommand({ Name: 'nlb', Type: 'network' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
   const port = await freePort();
-  const seq = lastSeq(fx.t.daemon.bus);
+  const seq = fx.t.daemon.bus.lastSeq();
   const listenerArn = (await fx.elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'TCP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: app.arn }] })))
     .Listeners?.[0]?.ListenerArn ?? '';
-  await eventAfter(fx.t.daemon.bus, seq, applied(listenerArn));
+  await fx.t.daemon.bus.after(seq, applied(listenerArn));
   assert.deepEqual(await get(port, '/anything'), { status: 200, body: 'nlb-app' });
-  await eventAfter(fx.t.daemon.bus, seq, (e) => e.type === TARGET_HEALTH_EVENT && e.resource === app.arn && e.detail['state'] === 'healthy');
+  await fx.t.daemon.bus.after(seq, (e) => e.type === TARGET_HEALTH_EVENT && e.resource === app.arn && e.detail['state'] === 'healthy');
   const health = await fx.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: app.arn }));
   assert.equal(health.TargetHealthDescriptions?.[0]?.TargetHealth?.State, 'healthy');
 });
@@ -100,15 +100,15 @@ test('target-group stickiness (stickiness.enabled, lb_cookie) keeps a client on 
   await fx.elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: one.port }, { Id: '127.0.0.1', Port: two.port }] }));
   const lbArn = (await fx.elb.send(new CreateLoadBalancerCommand({ Name: 'sticky' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
   const port = await freePort();
-  let seq = lastSeq(fx.t.daemon.bus);
+  let seq = fx.t.daemon.bus.lastSeq();
   const listenerArn = (await fx.elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] })))
     .Listeners?.[0]?.ListenerArn ?? '';
-  await eventAfter(fx.t.daemon.bus, seq, applied(listenerArn));
+  await fx.t.daemon.bus.after(seq, applied(listenerArn));
   const plain = new Set<string>();
   for (let i = 0; i < 4; i++) plain.add((await getWith(port, '/', {})).body);
   assert.equal(plain.size, 2, 'without stickiness requests alternate');
 
-  seq = lastSeq(fx.t.daemon.bus);
+  seq = fx.t.daemon.bus.lastSeq();
   await fx.elb.send(
     new ModifyTargetGroupAttributesCommand({
       TargetGroupArn: arn,
@@ -120,7 +120,7 @@ test('target-group stickiness (stickiness.enabled, lb_cookie) keeps a client on 
   );
   // Attributes change no routing table, so no routing-applied event: the engine applies group settings
   // synchronously when the event reaches it (its subscription precedes this one), before this await resolves.
-  await eventAfter(fx.t.daemon.bus, seq, (e) => e.type === 'elbv2.target-group.attributes-modified');
+  await fx.t.daemon.bus.after(seq, (e) => e.type === 'elbv2.target-group.attributes-modified');
   const first = await getWith(port, '/', {});
   const cookie = first.cookies.find((c) => c.startsWith('AWSALB='));
   assert.ok(cookie, `expected an AWSALB cookie, got ${JSON.stringify(first.cookies)}`);
@@ -133,15 +133,15 @@ test('ModifyListener with a new Port moves the listener: the new port serves, th
   const app = await group('move-app');
   const lbArn = (await fx.elb.send(new CreateLoadBalancerCommand({ Name: 'move' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
   const oldPort = await freePort();
-  let seq = lastSeq(fx.t.daemon.bus);
+  let seq = fx.t.daemon.bus.lastSeq();
   const listenerArn = (await fx.elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: oldPort, DefaultActions: [{ Type: 'forward', TargetGroupArn: app.arn }] })))
     .Listeners?.[0]?.ListenerArn ?? '';
-  await eventAfter(fx.t.daemon.bus, seq, applied(listenerArn));
+  await fx.t.daemon.bus.after(seq, applied(listenerArn));
   assert.equal((await get(oldPort)).body, 'move-app');
   const newPort = await freePort();
-  seq = lastSeq(fx.t.daemon.bus);
+  seq = fx.t.daemon.bus.lastSeq();
   await fx.elb.send(new ModifyListenerCommand({ ListenerArn: listenerArn, Port: newPort }));
-  await eventAfter(fx.t.daemon.bus, seq, applied(listenerArn));
+  await fx.t.daemon.bus.after(seq, applied(listenerArn));
   assert.deepEqual(await get(newPort), { status: 200, body: 'move-app' });
   assert.deepEqual(await get(oldPort), { status: 0, body: 'ECONNREFUSED' });
 });

@@ -7,7 +7,6 @@ import { checkShape, loadModel } from '../../../test/helpers/aws-model.ts';
 import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.ts';
 
 export { freePort } from '../../../test/helpers/ports.ts';
-import type { EventBus, SlipwayEvent } from '../../core/events.ts';
 
 const model = loadModel('elbv2.2015-12-01');
 
@@ -118,17 +117,6 @@ export function get(port: number, path = '/', agent: Agent | false = false): Pro
     req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, body: err.code ?? err.message }));
     req.end();
   });
-}
-
-/** The first event matching `filter` after `afterSeq`: already logged, or the next one published. */
-export function eventAfter(bus: EventBus, afterSeq: number, filter: (e: SlipwayEvent) => boolean): Promise<SlipwayEvent> {
-  const seen = bus.since(afterSeq, 100_000).find(filter);
-  return seen === undefined ? bus.next(filter) : Promise.resolve(seen);
-}
-
-/** The newest event's position, to wait for what happens after it. */
-export function lastSeq(bus: EventBus): number {
-  return bus.since(0, 1_000_000).at(-1)?.seq ?? 0;
 }
 
 export interface ElbFixture {

@@ -17,7 +17,7 @@ import {
 import type { SlipwayEvent } from '../../core/events.ts';
 import { ROUTING_APPLIED_EVENT } from './listeners.ts';
 import { TARGET_HEALTH_EVENT } from './targets.ts';
-import { elbFixture, eventAfter, freePort, get, lastSeq, type TestTarget } from './testing.ts';
+import { elbFixture, freePort, get, type TestTarget } from './testing.ts';
 
 const fx = elbFixture();
 
@@ -67,9 +67,9 @@ test('a listener created through the API serves; ModifyListener shifts weights 1
       },
     },
   ];
-  let seq = lastSeq(fx.t.daemon.bus);
+  let seq = fx.t.daemon.bus.lastSeq();
   const listenerArn = (await fx.elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: weights(100, 0) }))).Listeners?.[0]?.ListenerArn ?? '';
-  await eventAfter(fx.t.daemon.bus, seq, applied(listenerArn));
+  await fx.t.daemon.bus.after(seq, applied(listenerArn));
   assert.deepEqual(await tally(port, 50), { blue: 50 });
 
   // Constant load from four clients while the weights change underneath them.
@@ -82,9 +82,9 @@ test('a listener created through the API serves; ModifyListener shifts weights 1
     }
   });
   const shift = async (b: number, g: number): Promise<void> => {
-    seq = lastSeq(fx.t.daemon.bus);
+    seq = fx.t.daemon.bus.lastSeq();
     await fx.elb.send(new ModifyListenerCommand({ ListenerArn: listenerArn, DefaultActions: weights(b, g) }));
-    await eventAfter(fx.t.daemon.bus, seq, applied(listenerArn));
+    await fx.t.daemon.bus.after(seq, applied(listenerArn));
   };
   await shift(90, 10);
   const before90 = { blue: blue.hits, green: green.hits };
@@ -101,19 +101,19 @@ test('a listener created through the API serves; ModifyListener shifts weights 1
 test('an unhealthy target stops receiving traffic and DescribeTargetHealth says why; deregistration drains', async () => {
   const a = await fx.target('a');
   const b = await fx.target('b');
-  let seq = lastSeq(fx.t.daemon.bus);
+  let seq = fx.t.daemon.bus.lastSeq();
   const hc = { HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThresholdCount: 2, UnhealthyThresholdCount: 2 };
   const arn = await group('health', [a, b], hc);
   const lbArn = (await fx.elb.send(new CreateLoadBalancerCommand({ Name: 'health' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
   const port = await freePort();
   await fx.elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] }));
-  await Promise.all([eventAfter(fx.t.daemon.bus, seq, health(arn, a.port, 'healthy')), eventAfter(fx.t.daemon.bus, seq, health(arn, b.port, 'healthy'))]);
+  await Promise.all([fx.t.daemon.bus.after(seq, health(arn, a.port, 'healthy')), fx.t.daemon.bus.after(seq, health(arn, b.port, 'healthy'))]);
   const healthy = await fx.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
   assert.deepEqual(healthy.TargetHealthDescriptions?.map((d) => d.TargetHealth?.State), ['healthy', 'healthy']);
 
-  seq = lastSeq(fx.t.daemon.bus);
+  seq = fx.t.daemon.bus.lastSeq();
   b.setStatus(500);
-  await eventAfter(fx.t.daemon.bus, seq, health(arn, b.port, 'unhealthy'));
+  await fx.t.daemon.bus.after(seq, health(arn, b.port, 'unhealthy'));
   const described = await fx.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: b.port }] }));
   assert.deepEqual(described.TargetHealthDescriptions?.[0]?.TargetHealth, {
     State: 'unhealthy',
@@ -126,15 +126,15 @@ test('an unhealthy target stops receiving traffic and DescribeTargetHealth says 
 
   b.setStatus(200);
   await fx.elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '1' }] }));
-  seq = lastSeq(fx.t.daemon.bus);
+  seq = fx.t.daemon.bus.lastSeq();
   await fx.elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: a.port }] }));
   const draining = await fx.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: a.port }] }));
   assert.deepEqual(draining.TargetHealthDescriptions?.[0]?.TargetHealth, { State: 'draining', Reason: 'Target.DeregistrationInProgress', Description: 'Target deregistration is in progress' });
-  await eventAfter(fx.t.daemon.bus, seq, health(arn, a.port, 'draining'));
+  await fx.t.daemon.bus.after(seq, health(arn, a.port, 'draining'));
   const hitsOfA = a.hits;
   assert.deepEqual(Object.keys(await tally(port, 10)), ['b'], 'a draining target gets no new request (b serves even while unhealthy: fail-open)');
   assert.equal(a.hits, hitsOfA);
-  await eventAfter(fx.t.daemon.bus, seq, health(arn, a.port, 'unused'));
+  await fx.t.daemon.bus.after(seq, health(arn, a.port, 'unused'));
   const after = await fx.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
   assert.deepEqual(after.TargetHealthDescriptions?.map((d) => d.Target?.Port), [b.port]);
 });
@@ -144,17 +144,17 @@ test('a listener whose port is taken leaves the load balancer active_impaired wi
   const taken = await fx.target('squatter');
   const arn = await group('taken', [x]);
   const lbArn = (await fx.elb.send(new CreateLoadBalancerCommand({ Name: 'taken' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
-  const seq = lastSeq(fx.t.daemon.bus);
+  const seq = fx.t.daemon.bus.lastSeq();
   await fx.elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: taken.port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] }));
-  await eventAfter(fx.t.daemon.bus, seq, (e) => e.type === 'elbv2.load-balancer.state-changed' && e.resource === lbArn);
+  await fx.t.daemon.bus.after(seq, (e) => e.type === 'elbv2.load-balancer.state-changed' && e.resource === lbArn);
   const lb = (await fx.elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers?.[0];
   assert.equal(lb?.State?.Code, 'active_impaired');
   assert.equal(lb?.State?.Reason, `Listener port ${taken.port} could not be bound on 127.0.0.1: the port is already in use`);
 
   // Once the port is free again the engine's retry (every 10 s) binds it and the load balancer is active.
-  const freed = lastSeq(fx.t.daemon.bus);
+  const freed = fx.t.daemon.bus.lastSeq();
   await taken.close();
-  await eventAfter(fx.t.daemon.bus, freed, (e) => e.type === 'elbv2.load-balancer.state-changed' && e.resource === lbArn && e.detail['state'] === 'active');
+  await fx.t.daemon.bus.after(freed, (e) => e.type === 'elbv2.load-balancer.state-changed' && e.resource === lbArn && e.detail['state'] === 'active');
   assert.deepEqual(await get(taken.port), { status: 200, body: 'x' });
 });
 
@@ -165,23 +165,23 @@ test('deregistration drains: the in-flight request on the deregistered target co
   await fx.elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '2' }] }));
   const lbArn = (await fx.elb.send(new CreateLoadBalancerCommand({ Name: 'drain' }))).LoadBalancers?.[0]?.LoadBalancerArn ?? '';
   const port = await freePort();
-  let seq = lastSeq(fx.t.daemon.bus);
+  let seq = fx.t.daemon.bus.lastSeq();
   await fx.elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }] }));
-  await eventAfter(fx.t.daemon.bus, seq, health(arn, a.port, 'healthy'));
+  await fx.t.daemon.bus.after(seq, health(arn, a.port, 'healthy'));
 
   const held = a.holdNext();
   const slow = get(port);
   await held.arrived;
-  seq = lastSeq(fx.t.daemon.bus);
+  seq = fx.t.daemon.bus.lastSeq();
   await fx.elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: b.port }] }));
-  await eventAfter(fx.t.daemon.bus, seq, health(arn, b.port, 'healthy'));
-  seq = lastSeq(fx.t.daemon.bus);
+  await fx.t.daemon.bus.after(seq, health(arn, b.port, 'healthy'));
+  seq = fx.t.daemon.bus.lastSeq();
   await fx.elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: '127.0.0.1', Port: a.port }] }));
-  await eventAfter(fx.t.daemon.bus, seq, health(arn, a.port, 'draining'));
+  await fx.t.daemon.bus.after(seq, health(arn, a.port, 'draining'));
   assert.deepEqual(await tally(port, 5), { 'drain-b': 5 });
   held.release();
   assert.deepEqual(await slow, { status: 200, body: 'drain-a' }, 'the in-flight request finished on the draining target');
-  await eventAfter(fx.t.daemon.bus, seq, health(arn, a.port, 'unused'));
+  await fx.t.daemon.bus.after(seq, health(arn, a.port, 'unused'));
   const left = await fx.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
   assert.deepEqual(left.TargetHealthDescriptions?.map((d) => d.Target?.Port), [b.port]);
 });
