@@ -8,10 +8,8 @@ import { startTestDaemon, type TestDaemon } from '../../../test/helpers/daemon.t
 import { blobOf, createRepository, loginPassword, RawRegistry } from './testing.ts';
 
 /** The start-up collection runs as the daemon starts: it may already be in the log, or still to come. */
-async function startupGc(t: TestDaemon, afterSeq: number): Promise<SlipwayEvent> {
-  const next = t.daemon.bus.next((e) => e.type === 'ecr.gc.completed');
-  const done = t.daemon.bus.since(afterSeq).find((e) => e.type === 'ecr.gc.completed');
-  return done ?? next;
+function startupGc(t: TestDaemon, afterSeq: number): Promise<SlipwayEvent> {
+  return t.daemon.bus.after(afterSeq, (e) => e.type === 'ecr.gc.completed');
 }
 
 test('tokens and images survive a restart; the start-up collection removes blobs no repository links', async () => {
