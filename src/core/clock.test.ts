@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from './clock.ts';
+import { everyPeriod, ManualClock } from './clock.ts';
 
 test('ManualClock wakes sleepers in due order as time advances', async () => {
   const clock = new ManualClock(0);
@@ -22,4 +22,19 @@ test('ManualClock sleep rejects when aborted and forgets the sleeper', async () 
   controller.abort(new Error('stop'));
   await assert.rejects(slept, /stop/);
   assert.equal(clock.pending, 0);
+});
+
+test('everyPeriod ticks at each period boundary plus the offset, and ends when aborted', async () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 30));
+  const stop = new AbortController();
+  const ticks: number[] = [];
+  const running = everyPeriod(clock, 60_000, 1000, stop.signal, (at) => ticks.push(at - Date.UTC(2026, 0, 1, 12)));
+  await clock.advance(31_000);
+  await clock.advance(60_000);
+  await clock.advance(59_999);
+  assert.deepEqual(ticks, [61_000, 121_000]);
+  stop.abort();
+  await running;
+  await clock.advance(60_000);
+  assert.deepEqual(ticks, [61_000, 121_000]);
 });

@@ -34,6 +34,23 @@ export const systemClock: Clock = {
     }),
 };
 
+/**
+ * Calls `tick(at)` at every `periodMs` boundary of the clock's time shifted by `offsetMs` (minute boundaries plus one
+ * second, say), until the signal aborts; then it resolves. `at` is the boundary reached.
+ */
+export async function everyPeriod(clock: Clock, periodMs: number, offsetMs: number, signal: AbortSignal, tick: (at: number) => void): Promise<void> {
+  for (;;) {
+    const now = clock.now();
+    const at = Math.floor((now - offsetMs) / periodMs) * periodMs + periodMs + offsetMs;
+    try {
+      await clock.sleep(at - now, signal);
+    } catch {
+      return;
+    }
+    tick(at);
+  }
+}
+
 interface Sleeper {
   readonly due: number;
   readonly seq: number;

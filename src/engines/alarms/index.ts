@@ -1,4 +1,5 @@
 // The alarm evaluator: CloudWatch evaluates every metric alarm once a minute; state changes go out as events.
+import { everyPeriod } from '../../core/clock.ts';
 import { evaluateAlarms } from '../../services/cloudwatch/evaluate.ts';
 import type { Engine, EngineContext } from '../types.ts';
 
@@ -9,23 +10,13 @@ const EVALUATION_OFFSET_MS = 1000;
 export function startAlarmEvaluator(engine: EngineContext): Engine {
   const ctx = { ...engine, log: engine.log.child({ component: 'alarms' }) };
   const stopped = new AbortController();
-  const loop = async (): Promise<void> => {
-    for (;;) {
-      const now = ctx.clock.now();
-      const next = Math.floor((now - EVALUATION_OFFSET_MS) / MINUTE_MS) * MINUTE_MS + MINUTE_MS + EVALUATION_OFFSET_MS;
-      try {
-        await ctx.clock.sleep(next - now, stopped.signal);
-      } catch {
-        return;
-      }
-      try {
-        for (const change of evaluateAlarms(ctx)) ctx.log.info(change, 'alarm state changed');
-      } catch (error) {
-        ctx.log.warn({ err: error }, 'alarm evaluation failed');
-      }
+  const running = everyPeriod(ctx.clock, MINUTE_MS, EVALUATION_OFFSET_MS, stopped.signal, () => {
+    try {
+      for (const change of evaluateAlarms(ctx)) ctx.log.info(change, 'alarm state changed');
+    } catch (error) {
+      ctx.log.warn({ err: error }, 'alarm evaluation failed');
     }
-  };
-  const running = loop();
+  });
   return {
     name: 'alarms',
     async health() {

@@ -1,4 +1,5 @@
 // The load-balancer engine: reconciles ELBv2 state into live listeners and target groups, and reports health back.
+import { everyPeriod } from '../../core/clock.ts';
 import type { SlipwayEvent } from '../../core/events.ts';
 import type { StoredForward } from '../../services/elbv2/actions.ts';
 import { listListenerRecords, recordListenerStatus, ROUTING_APPLIED_EVENT, type ListenerRecord } from '../../services/elbv2/listeners.ts';
@@ -338,17 +339,8 @@ class LoadBalancerEngine {
   }
 
   /** Flushes at each minute boundary of the injected clock, into the minute that just ended (as CloudWatch bins). */
-  async metricsLoop(): Promise<void> {
-    for (;;) {
-      const now = this.#ctx.clock.now();
-      const boundary = Math.floor(now / METRICS_FLUSH_MS) * METRICS_FLUSH_MS + METRICS_FLUSH_MS;
-      try {
-        await this.#ctx.clock.sleep(boundary - now, this.#stopped.signal);
-      } catch {
-        return;
-      }
-      this.flushMetrics(boundary - 1);
-    }
+  metricsLoop(): Promise<void> {
+    return everyPeriod(this.#ctx.clock, METRICS_FLUSH_MS, 0, this.#stopped.signal, (boundary) => this.flushMetrics(boundary - 1));
   }
 
   health(): { status: 'Healthy' | 'Unhealthy'; detail: string } {
