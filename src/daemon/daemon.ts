@@ -14,6 +14,7 @@ import type { ServiceContext } from '../services/types.ts';
 import { BlobStore } from '../store/blobs.ts';
 import { Store } from '../store/db.ts';
 import { startEngines, type Engine } from './engines.ts';
+import type { EngineStopOptions } from '../engines/types.ts';
 import { internalApi } from './internal-api.ts';
 import { acquireDaemonLock } from './lock.ts';
 import { checkAll, type DaemonStatus, type HealthCheck } from './status.ts';
@@ -232,24 +233,27 @@ export class Daemon {
     };
   }
 
-  /** Stops the edge, then the runtime connection, then the store; idempotent. */
-  stop(reason = 'stop requested'): Promise<void> {
+  /**
+   * Stops the edge, then the engines, the runtime connection and the store; idempotent. Task containers and the load
+   * balancer's data plane keep running for the next start to adopt, unless `final` (then the data plane ends too).
+   */
+  stop(reason = 'stop requested', options: EngineStopOptions = {}): Promise<void> {
     this.#stopping ??= (async () => {
-      this.log.info({ reason }, 'slipway is stopping');
+      this.log.info({ reason, final: options.final === true }, 'slipway is stopping');
       this.bus.publish({ type: 'daemon.stopping', resource: `slipway:${this.instanceId}`, detail: { reason } });
-      await this.#close();
+      await this.#close(options);
       this.#resolveStopped();
     })();
     return this.#stopping;
   }
 
-  async #close(): Promise<void> {
+  async #close(options: EngineStopOptions = {}): Promise<void> {
     await this.edge.close();
     if (this.#runtime.state === 'Starting' && !this.#runtimeConnecting) {
       this.#runtime = { state: 'Disabled' };
       this.#settleRuntime();
     }
-    for (const engine of [...this.#engines].reverse()) await engine.stop?.();
+    for (const engine of [...this.#engines].reverse()) await engine.stop?.(options);
     await this.#runtimeReady;
     // Containers are left running on purpose: the next start adopts them by their owner label (see docs/operations.md).
     if (this.#runtime.state === 'Healthy') await this.#runtime.runtime.close();

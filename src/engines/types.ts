@@ -21,5 +21,14 @@ export interface Engine {
   readonly mounts?: readonly Mount[];
   /** How the engine is; without it, a started engine reports Healthy with its mount points. */
   health?(): Promise<{ status: 'Healthy' | 'Unhealthy' | 'Starting' | 'Stopped'; detail: string }>;
-  stop?(): Promise<void>;
+  /**
+   * Stops the engine. What it started to outlive the daemon (task containers, the load balancer's data plane) keeps
+   * running for the next start to adopt, unless `final`: then the engine ends what it can of it.
+   */
+  stop?(options?: EngineStopOptions): Promise<void>;
+}
+
+export interface EngineStopOptions {
+  /** The daemon stops for good (`slipway down --all`, a test's clean-up): end what would otherwise outlive it. */
+  readonly final?: boolean;
 }

@@ -15,6 +15,7 @@ export interface TestDaemon {
   readonly credentials: { accessKeyId: string; secretAccessKey: string };
   /** Configuration for any AWS SDK v3 client: `new ECRClient(t.sdk)`. */
   readonly sdk: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  /** Stops the daemon for good: the load balancer's data plane ends with it (a restart test stops `daemon` instead). */
   stop(): Promise<void>;
 }
 
@@ -41,7 +42,7 @@ export async function startTestDaemon(options: Partial<DaemonOptions> & { dataDi
     credentials,
     sdk: { endpoint: daemon.endpoint, region: 'us-east-1', credentials },
     async stop() {
-      await daemon.stop('test finished');
+      await daemon.stop('test finished', { final: true });
       if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -67,6 +67,8 @@ export function startDeployer(engine: EngineContext, options: Partial<DriverOpti
   );
   // Resume what a restart interrupted, from the step each deployment was in.
   setImmediate(() => {
+    // A daemon stopped as soon as it started has closed the store by now.
+    if (stopping) return;
     for (const id of activeDeploymentIds(ctx)) drive(id);
   });
 

@@ -45,8 +45,10 @@ export interface BlueGreenWorld {
   ended(id: string): Promise<SlipwayEvent>;
   /** The version a listener port answers now. */
   version(port: number): Promise<string>;
-  /** Stops Slipway (task containers keep running) and starts it again on the same data dir; clients are renewed. */
-  restart(): Promise<void>;
+  /** The first half of a restart: Slipway stops; containers and the data plane keep running. */
+  stopDaemon(): Promise<void>;
+  /** The second half: Slipway starts on the same data dir (clients renewed) and has adopted both listeners. */
+  startDaemon(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -153,6 +155,7 @@ export async function startBlueGreen(options: { settings?: Partial<SlipwayConfig
   );
 
   const instanceIds = [t.daemon.instanceId];
+  let stoppedAt = 0;
   return Object.assign(world, {
     targetGroups: [tg1, tg2] as const,
     prodListenerArn,
@@ -177,16 +180,18 @@ export async function startBlueGreen(options: { settings?: Partial<SlipwayConfig
       const res = await fetch(`http://127.0.0.1:${port}/`);
       return String((JSON.parse(await res.text()) as { version?: unknown }).version);
     },
-    async restart(): Promise<void> {
+    async stopDaemon(): Promise<void> {
       for (const c of [world.ecs, world.elb, world.cd]) c?.destroy();
-      const dataDir = t.dataDir;
-      const stoppedAt = t.daemon.bus.lastSeq();
+      stoppedAt = t.daemon.bus.lastSeq();
       await t.daemon.stop('restart in a test');
+    },
+    async startDaemon(): Promise<void> {
+      const dataDir = t.dataDir;
       t = await startTestDaemon({ runtime: 'auto', dataDir, ...(options.settings === undefined ? {} : { settings: options.settings }) });
       world.t = t;
       instanceIds.push(t.daemon.instanceId);
       clients();
-      // Serving again once the load balancer has bound both listeners and applied their routing.
+      // Driving again once the load balancer has adopted the data plane and applied both listeners' routing.
       for (const arn of [prodListenerArn, testListenerArn]) await seen(stoppedAt, (e) => e.type === 'elbv2.listener.routing-applied' && e.resource === arn);
     },
     async close(): Promise<void> {

@@ -95,7 +95,22 @@ export async function createListener(options: ListenerOptions): Promise<Listener
     return { group, cookie: stickyCookie(group.name, sticky.durationSeconds, now) };
   };
 
+  /** Responses in progress, so a close can ask their connections not to be kept alive. */
+  const responding = new Set<ServerResponse>();
+  let closing = false;
+  /**
+   * Closing: a response not started yet says `Connection: close`; one already started closes its connection when done.
+   * Without this a client that keeps its connections busy would keep the listener open forever.
+   */
+  const endAfter = (res: ServerResponse): void => {
+    if (!res.headersSent) res.shouldKeepAlive = false;
+    else res.once('finish', () => res.socket?.end());
+  };
+
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (closing) endAfter(res);
+    responding.add(res);
+    res.once('close', () => responding.delete(res));
     const choice = choose(req);
     if ('none' in choice) {
       req.resume();
@@ -151,6 +166,8 @@ export async function createListener(options: ListenerOptions): Promise<Listener
     routing: () => ({ defaultAction: table.fallback?.action, rules: table.source }),
     metrics: () => metrics.snapshot(),
     close() {
+      closing = true;
+      for (const res of responding) endAfter(res);
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
