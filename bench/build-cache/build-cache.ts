@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    await daemon?.stop('bench finished');
+    await daemon?.stop('bench finished', { final: true });
     rmSync(work, { recursive: true, force: true });
   }
 }

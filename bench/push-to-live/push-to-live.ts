@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    await daemon?.stop('bench finished');
+    await daemon?.stop('bench finished', { final: true });
     if (daemon !== undefined) await removeContainersOf(daemon.instanceId);
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 // The slipway command line: parses flags (commander) and calls the daemon's API; `up` runs the daemon itself.
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_HOST, DEFAULT_PORT, makeConfig } from '../core/config.ts';
+import { resolve } from 'node:path';
+import { DEFAULT_HOST, DEFAULT_PORT, defaultDataDir, makeConfig } from '../core/config.ts';
 import { isSlipwayError } from '../core/errors.ts';
 import { VERSION } from '../daemon/daemon.ts';
 import { resolveEndpoint } from './client.ts';
@@ -80,9 +81,11 @@ export function program(io: Io, setCode: (code: number) => void): Command {
       setCode(await status(resolveEndpoint(opts), opts.json === true, io.out));
     });
 
-  client(cli.command('down').description('stop the running daemon')).action(async (opts: { dataDir?: string; endpoint?: string }) => {
-    setCode(await down(resolveEndpoint(opts), io.out));
-  });
+  client(cli.command('down').description("stop the running daemon (its load balancer's listeners and task containers keep running)"))
+    .option('--all', "also end the load balancer's data plane and remove the task containers (works when the daemon is already stopped)")
+    .action(async (opts: { dataDir?: string; endpoint?: string; all?: boolean }) => {
+      setCode(await down(resolveEndpoint(opts), io.out, { all: opts.all === true, dataDir: resolve(opts.dataDir ?? defaultDataDir()) }));
+    });
 
   client(cli.command('events').description('print the event log; --follow streams new events live'))
     .option('-f, --follow', 'keep streaming new events')

@@ -1,5 +1,11 @@
 // `slipway status` and `slipway down`: read and act through the daemon's API.
 import type { DaemonStatus } from '../daemon/status.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { silentLogger } from '../core/log.ts';
+import { endDataPlane, instanceIdOf, removeOwnContainers } from '../daemon/leftovers.ts';
+import { connectRuntime } from '../runtime/engine.ts';
+import { LABELS } from '../runtime/types.ts';
 import { callDaemon } from './client.ts';
 
 export function renderStatus(status: DaemonStatus): string {
@@ -20,15 +26,18 @@ export async function status(endpoint: string, json: boolean, out: (s: string) =
   return body.components.every((c) => c.status === 'Healthy' || c.status === 'Stopped') ? 0 : 2;
 }
 
-/** Asks the daemon to stop and waits until its port stops answering. */
-export async function down(endpoint: string, out: (s: string) => void, timeoutMs = 30_000): Promise<number> {
-  await callDaemon(endpoint, '/_slipway/shutdown', { method: 'POST' });
+/**
+ * Asks the daemon to stop and waits until its port stops answering. With `all`, the load balancer's data plane and the
+ * task containers end too; when no daemon runs, they are ended directly (what a stopped daemon left on `dataDir`).
+ */
+export async function down(endpoint: string, out: (s: string) => void, options: { all?: boolean; dataDir?: string; timeoutMs?: number } = {}): Promise<number> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  if (options.all === true && options.dataDir !== undefined && !(await answers(endpoint))) return endLeftovers(options.dataDir, out);
+  await callDaemon(endpoint, `/_slipway/shutdown${options.all === true ? '?all=true' : ''}`, { method: 'POST' });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    try {
-      await fetch(`${endpoint}/_slipway/status`, { signal: AbortSignal.timeout(1000) });
-    } catch {
-      out('Slipway stopped.');
+    if (!(await answers(endpoint))) {
+      out(options.all === true ? 'Slipway stopped, with its load balancer and containers.' : 'Slipway stopped.');
       return 0;
     }
     // Polling the port is the only signal a separate process gives us here.
@@ -36,4 +45,36 @@ export async function down(endpoint: string, out: (s: string) => void, timeoutMs
   }
   out(`Slipway at ${endpoint} did not stop within ${timeoutMs / 1000}s.`);
   return 1;
+}
+
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    await fetch(`${endpoint}/_slipway/status`, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** No daemon runs: ends the data plane and removes the containers the last one left on the data dir. */
+async function endLeftovers(dataDir: string, out: (s: string) => void): Promise<number> {
+  const log = silentLogger();
+  const pid = await endDataPlane(dataDir, log);
+  out(pid === undefined ? 'No load balancer data plane was running.' : `Stopped the load balancer data plane (pid ${pid}).`);
+  const instanceId = existsSync(join(dataDir, 'state.sqlite')) ? instanceIdOf(dataDir) : undefined;
+  if (instanceId === undefined) return 0;
+  let runtime;
+  try {
+    runtime = await connectRuntime();
+  } catch (error) {
+    out(`No container engine answers (${(error as Error).message}); containers labelled ${LABELS.owner}=${instanceId} are left.`);
+    return 1;
+  }
+  try {
+    const removed = await removeOwnContainers(runtime, instanceId, log);
+    out(`Removed ${removed} container(s) Slipway started.`);
+    return 0;
+  } finally {
+    await runtime.close();
+  }
 }

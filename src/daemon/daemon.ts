@@ -15,6 +15,7 @@ import { BlobStore } from '../store/blobs.ts';
 import { Store } from '../store/db.ts';
 import { startEngines, type Engine } from './engines.ts';
 import type { EngineStopOptions } from '../engines/types.ts';
+import { removeOwnContainers } from './leftovers.ts';
 import { internalApi } from './internal-api.ts';
 import { acquireDaemonLock } from './lock.ts';
 import { checkAll, type DaemonStatus, type HealthCheck } from './status.ts';
@@ -82,7 +83,7 @@ export class Daemon {
       internalApi({
         bus: this.bus,
         status: () => this.status(),
-        shutdown: (reason) => void this.stop(reason),
+        shutdown: (reason, final) => void this.stop(reason, { final }),
         onClose: (fn) => this.edge.onClose(fn),
       }),
     );
@@ -235,7 +236,7 @@ export class Daemon {
 
   /**
    * Stops the edge, then the engines, the runtime connection and the store; idempotent. Task containers and the load
-   * balancer's data plane keep running for the next start to adopt, unless `final` (then the data plane ends too).
+   * balancer's data plane keep running for the next start to adopt, unless `final`: then both end too.
    */
   stop(reason = 'stop requested', options: EngineStopOptions = {}): Promise<void> {
     this.#stopping ??= (async () => {
@@ -255,7 +256,15 @@ export class Daemon {
     }
     for (const engine of [...this.#engines].reverse()) await engine.stop?.(options);
     await this.#runtimeReady;
-    // Containers are left running on purpose: the next start adopts them by their owner label (see docs/operations.md).
+    // Containers are left running on purpose: the next start adopts them by their owner label (see docs/operations.md),
+    // unless this stop is final (`slipway down --all`).
+    if (options.final === true && this.#runtime.state === 'Healthy') {
+      const removed = await removeOwnContainers(this.#runtime.runtime, this.instanceId, this.log).catch((error: unknown) => {
+        this.log.warn({ err: error }, 'could not remove the containers Slipway started');
+        return 0;
+      });
+      if (removed > 0) this.log.info({ removed }, 'removed the containers Slipway started');
+    }
     if (this.#runtime.state === 'Healthy') await this.#runtime.runtime.close();
     this.store.close();
     this.#releaseLock();

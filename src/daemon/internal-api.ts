@@ -10,7 +10,8 @@ export interface InternalApiDeps {
   readonly bus: EventBus;
   status(): Promise<DaemonStatus>;
   /** Asks the daemon to stop; the response is sent before it does. */
-  shutdown(reason: string): void;
+  /** `final`: the load balancer's data plane and the task containers end too (`slipway down --all`). */
+  shutdown(reason: string, final: boolean): void;
   /** Registers a stream closer run when the edge closes. */
   onClose(fn: () => void): () => void;
 }
@@ -42,7 +43,7 @@ export function internalApi(deps: InternalApiDeps): Mount {
         }
         case 'POST /_slipway/shutdown':
           sendJson(res, 202, { status: 'Stopping' });
-          res.on('finish', () => deps.shutdown('requested over the API'));
+          res.on('finish', () => deps.shutdown('requested over the API', url.searchParams.get('all') === 'true'));
           return;
         default:
           sendText(res, 404, `No route for ${route}\n`);

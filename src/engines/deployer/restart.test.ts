@@ -29,7 +29,7 @@ test('a restart while production shifts: the deployment resumes at its step and 
     await w.stopDaemon();
     // Slipway is down: the data plane serves production with the split it was given.
     const down = load.snapshot();
-    await load.after(200);
+    await load.after(600);
     const whileDown = load.snapshot();
     const greenWhileDown = (whileDown.versions['v2'] ?? 0) - (down.versions['v2'] ?? 0);
     const share = greenWhileDown / (whileDown.total - down.total);

@@ -161,9 +161,17 @@ export class ProcessDataPlane implements DataPlane {
   }
 
   async shutdown(): Promise<void> {
+    await this.endRunning();
+  }
+
+  /** Ends the plane on this data dir (adopting it first when needed): the pid it had, or undefined when none ran. */
+  async endRunning(): Promise<number | undefined> {
     this.#leaving = true;
     const conn = this.#conn ?? (await this.#adopt());
-    if (conn !== undefined) await this.#end(conn, 'the daemon stops everything');
+    if (conn === undefined) return undefined;
+    const pid = this.#pid;
+    await this.#end(conn, 'Slipway stops everything');
+    return pid;
   }
 
   /** The open connection, or a plane adopted or (when `start`) started. */

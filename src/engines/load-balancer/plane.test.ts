@@ -1,9 +1,11 @@
 // The data plane as a process of its own: it serves through a crash of Slipway, is adopted, replaced and ended.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, watch } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import type { Readable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import {
@@ -72,20 +74,38 @@ async function listenerTo(elb: ElasticLoadBalancingV2Client, endpoint: string, n
   return { port, listenerArn, tgArn };
 }
 
+/** `slipway up` as a process of its own (no container engine), resolved once it says it is up. */
+async function slipwayUp(dataDir: string, port: number): Promise<{ daemon: ChildProcessByStdio<null, Readable, null>; exited: Promise<NodeJS.Signals | null> }> {
+  const daemon = spawn(process.execPath, [bin, 'up', '--port', String(port), '--no-runtime', '--data-dir', dataDir], { env: { ...process.env, SLIPWAY_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => daemon.once('exit', (_code, signal) => resolve(signal)));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    daemon.stdout.on('data', (d: Buffer) => (out += d.toString()).includes('Slipway is up') && resolve());
+    daemon.once('exit', (code) => reject(new Error(`slipway up exited ${code}`)));
+  });
+  return { daemon, exited };
+}
+
+function sdkFor(endpoint: string): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } } {
+  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASLIPWAYTEST', secretAccessKey: 'x' } };
+}
+
+/** Runs the slipway CLI to its end. */
+async function cli(args: string[]): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, out };
+}
+
 test('SIGKILL of Slipway under load: the data plane serves on, the next start adopts it, and no request fails', { timeout: 120_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-plane-'));
   const edgePort = await freePort();
   const endpoint = `http://127.0.0.1:${edgePort}`;
-  const daemon = spawn(process.execPath, [bin, 'up', '--port', String(edgePort), '--no-runtime', '--data-dir', dataDir], { env: { ...process.env, SLIPWAY_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => daemon.once('exit', (_code, signal) => resolve(signal)));
+  const { daemon, exited } = await slipwayUp(dataDir, edgePort);
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      daemon.stdout.on('data', (d: Buffer) => (out += d.toString()).includes('Slipway is up') && resolve());
-      daemon.once('exit', (code) => reject(new Error(`slipway up exited ${code}`)));
-    });
-    const sdk = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASLIPWAYTEST', secretAccessKey: 'x' } };
-    const elb = new ElasticLoadBalancingV2Client(sdk);
+    const elb = new ElasticLoadBalancingV2Client(sdkFor(endpoint));
     const blue = await versionTarget('blue');
     const green = await versionTarget('green');
     const { port, listenerArn } = await listenerTo(elb, endpoint, 'web', blue);
@@ -131,6 +151,43 @@ test('SIGKILL of Slipway under load: the data plane serves on, the next start ad
     assert.equal(existsSync(planeSocketPath(dataDir)), false);
   } finally {
     daemon.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('slipway down leaves the listeners serving; slipway down --all ends them, with or without a daemon', { timeout: 120_000 }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'slipway-plane-'));
+  const edgePort = await freePort();
+  const endpoint = `http://127.0.0.1:${edgePort}`;
+  let up = await slipwayUp(dataDir, edgePort);
+  try {
+    const elb = new ElasticLoadBalancingV2Client(sdkFor(endpoint));
+    const { port, listenerArn } = await listenerTo(elb, endpoint, 'app', await versionTarget('app'));
+    elb.destroy();
+    const down = await cli(['down', '--data-dir', dataDir]);
+    assert.equal(down.code, 0);
+    assert.match(down.out, /^Slipway stopped\.$/m);
+    assert.deepEqual(await get(port), { status: 200, body: '{"version":"app"}' }, 'the listener serves on');
+
+    // No daemon runs: --all ends what the last one left.
+    const all = await cli(['down', '--all', '--data-dir', dataDir]);
+    assert.equal(all.code, 0);
+    assert.match(all.out, /Stopped the load balancer data plane \(pid \d+\)/);
+    assert.equal((await get(port)).status, 0);
+
+    // A daemon runs: --all stops it and its data plane (which it started again for the listener in the store).
+    up = await slipwayUp(dataDir, edgePort);
+    let started = 0;
+    await eventAfter(endpoint, 0, (e) => (e.type === 'daemon.started' ? ++started : started) === 2 && e.type === 'elbv2.listener.routing-applied' && e.resource === listenerArn);
+    assert.equal((await get(port)).status, 200);
+    const both = await cli(['down', '--all', '--data-dir', dataDir]);
+    assert.equal(both.code, 0);
+    assert.match(both.out, /Slipway stopped, with its load balancer and containers\./);
+    await up.exited;
+    assert.equal((await get(port)).status, 0);
+  } finally {
+    up.daemon.kill('SIGKILL');
+    await cli(['down', '--all', '--data-dir', dataDir]);
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
