@@ -3,7 +3,9 @@ import type { DaemonStatus } from '../daemon/status.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../core/log.ts';
+import { endpointUrl } from '../core/config.ts';
 import { endDataPlane, instanceIdOf, removeOwnContainers } from '../daemon/leftovers.ts';
+import { isAlive, readDaemonLock } from '../daemon/lock.ts';
 import { connectRuntime } from '../runtime/engine.ts';
 import { LABELS } from '../runtime/types.ts';
 import { callDaemon } from './client.ts';
@@ -58,6 +60,12 @@ async function answers(endpoint: string): Promise<boolean> {
 
 /** No daemon runs: ends the data plane and removes the containers the last one left on the data dir. */
 async function endLeftovers(dataDir: string, out: (s: string) => void): Promise<number> {
+  const lock = readDaemonLock(dataDir);
+  if (lock !== undefined && lock.pid !== process.pid && isAlive(lock.pid)) {
+    // Its daemon would take the plane back at once: the two would fight over it.
+    out(`A Slipway daemon (pid ${lock.pid}) holds ${dataDir} but does not answer at ${endpointUrl(lock)}; stop it first.`);
+    return 1;
+  }
   const log = silentLogger();
   const pid = await endDataPlane(dataDir, log);
   out(pid === undefined ? 'No load balancer data plane was running.' : `Stopped the load balancer data plane (pid ${pid}).`);

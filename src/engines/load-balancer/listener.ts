@@ -38,9 +38,12 @@ export interface Listener {
   setIdleTimeout(seconds: number): void;
   /** Listener-wide counters (ELB errors with no target group, e.g. a 503 with nothing registered, land here). */
   metrics(): MetricsSnapshot;
-  /** Stops accepting, lets in-flight requests finish, closes idle and upgraded connections. */
+  /** Stops accepting, lets in-flight requests finish (up to 10 s), closes idle and upgraded connections. */
   close(): Promise<void>;
 }
+
+/** How long a closing listener lets in-flight requests finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 10_000;
 
 /** The routing table in force: replaced as a whole, so a request sees either the old table or the new one. */
 interface Table {
@@ -104,7 +107,11 @@ export async function createListener(options: ListenerOptions): Promise<Listener
    */
   const endAfter = (res: ServerResponse): void => {
     if (!res.headersSent) res.shouldKeepAlive = false;
-    else res.once('finish', () => res.socket?.end());
+    else {
+      // Node detaches the socket from the response before user 'finish' listeners run: hold on to it now.
+      const socket = res.socket;
+      res.once('finish', () => socket?.end());
+    }
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -169,7 +176,13 @@ export async function createListener(options: ListenerOptions): Promise<Listener
       closing = true;
       for (const res of responding) endAfter(res);
       return new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // In-flight requests get a grace period; a response still streaming after it (a download, an event stream)
+        // is cut, so a close is bounded.
+        const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
         for (const s of upgraded) s.destroy();
       });

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/log.ts';
 import { createListener, type Listener } from './listener.ts';
 import type { MetricsSnapshot } from './metrics.ts';
-import type { ApplyResult, DataPlane, ForwardSpec, GroupSpec, GroupTraffic, HealthListener, ListenerResult, ListenerSpec, PlaneSpec } from './plane.ts';
+import { addTraffic, type ApplyResult, type DataPlane, type ForwardSpec, type GroupSpec, type GroupTraffic, type HealthListener, type ListenerResult, type ListenerSpec, type PlaneSpec } from './plane.ts';
 import type { ForwardAction, Rule } from './routing.ts';
 import { createTcpListener } from './tcp.ts';
 import { TargetGroup, type TargetHealthDescription } from './target-group.ts';
@@ -174,7 +174,7 @@ export class LocalDataPlane implements DataPlane {
       if (traffic === undefined) return;
       const had = out[key];
       // A group retired and taken up again in one minute: both objects' traffic adds up.
-      out[key] = had === undefined ? traffic : { delta: sumDeltas(had.delta, traffic.delta), ...(had.extremes ?? traffic.extremes ? { extremes: joinExtremes(had.extremes, traffic.extremes) } : {}) };
+      out[key] = had === undefined ? traffic : addTraffic(had, traffic);
     };
     for (const { key, live } of this.#retired) add(key, trafficSince(live.group.metrics(), live.last));
     this.#retired = [];
@@ -208,15 +208,4 @@ export class LocalDataPlane implements DataPlane {
     this.#groups.clear();
     this.#retired = [];
   }
-}
-
-function sumDeltas(a: GroupTraffic['delta'], b: GroupTraffic['delta']): GroupTraffic['delta'] {
-  const out = { ...a };
-  for (const k of Object.keys(out) as Array<keyof typeof out>) out[k] = a[k] + b[k];
-  return out;
-}
-
-function joinExtremes(a: GroupTraffic['extremes'], b: GroupTraffic['extremes']): { minimum: number; maximum: number } {
-  const all = [a, b].filter((x) => x !== undefined);
-  return { minimum: Math.min(...all.map((x) => x.minimum)), maximum: Math.max(...all.map((x) => x.maximum)) };
 }

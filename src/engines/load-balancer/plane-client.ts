@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SlipwayError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
-import { isEmpty, PLANE_PROTOCOL, type ApplyResult, type DataPlane, type GroupTraffic, type HealthListener, type PlaneSpec } from './plane.ts';
+import { addTraffic, isEmpty, PLANE_PROTOCOL, type ApplyResult, type DataPlane, type GroupTraffic, type HealthListener, type PlaneSpec } from './plane.ts';
 import { planeFingerprint, planeSocketPath, readFrames, sendFrame, type Hello, type PlaneRequest } from './plane-wire.ts';
 import type { TargetHealthDescription } from './target-group.ts';
 
@@ -45,11 +45,20 @@ class Connection {
     });
   }
 
-  call<T>(op: PlaneRequest['op'], args?: unknown): Promise<T> {
+  /** One request; with `timeoutMs`, a plane that does not answer in time fails the call (the connection stays). */
+  call<T>(op: PlaneRequest['op'], args?: unknown, timeoutMs?: number): Promise<T> {
     if (this.#socket.destroyed) return Promise.reject(new SlipwayError('DataPlaneGone', 'The load balancer data plane connection is closed', { fault: 'server' }));
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new SlipwayError('DataPlaneTimeout', `The load balancer data plane did not answer ${op} within ${timeoutMs / 1000} s`, { fault: 'server' }));
+      }, timeoutMs);
+      const settle = <V>(fn: (v: V) => void) => (v: V): void => {
+        clearTimeout(timer);
+        fn(v);
+      };
+      this.#pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) });
       sendFrame(this.#socket, { id, op, ...(args === undefined ? {} : { args }) });
     });
   }
@@ -57,19 +66,29 @@ class Connection {
   end(): void {
     this.#socket.end();
   }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
 }
 
-/** Connects to the socket; undefined when nothing listens there. */
+/** Connects to the socket; undefined when nothing listens there (any other failure is an error, not an absence). */
 function dial(socketPath: string, onHealth: HealthListener): Promise<Connection | undefined> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
     socket.once('connect', () => resolve(new Connection(socket, onHealth)));
-    socket.once('error', () => {
+    socket.once('error', (error: NodeJS.ErrnoException) => {
       socket.destroy();
-      resolve(undefined);
+      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') resolve(undefined);
+      else reject(new SlipwayError('DataPlaneUnreachable', `The load balancer data plane socket ${socketPath} could not be reached: ${error.code ?? error.message}`, { fault: 'server', cause: error }));
     });
   });
 }
+
+/** How long hello and collect may take: they wait only for the operation in progress (an apply, at most ~10 s). */
+const CALL_TIMEOUT_MS = 30_000;
+/** How long a plane asked to shut down may take to close its listeners and its end of the connection. */
+const END_TIMEOUT_MS = 30_000;
 
 /** Starts a detached plane process (its own session: a Ctrl-C of the daemon's terminal does not reach it). */
 async function startPlane(dataDir: string, socketPath: string): Promise<number> {
@@ -78,6 +97,7 @@ async function startPlane(dataDir: string, socketPath: string): Promise<number> 
   const child = spawn(process.execPath, [MAIN, '--socket', socketPath, '--data-dir', dataDir], { detached: true, stdio: ['ignore', out, out, 'pipe'] });
   closeSync(out);
   const ready = child.stdio[3] as Socket;
+  ready.on('error', () => undefined); // the exit below says what went wrong
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`it did not answer within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
@@ -123,6 +143,10 @@ export class ProcessDataPlane implements DataPlane {
   #conn: Connection | undefined;
   #pid: number | undefined;
   #leaving = false;
+  /** Traffic collected from a plane just before it was ended, owed to the next collect. */
+  #owed: Record<string, GroupTraffic> = {};
+  /** The pid of the last plane this daemon ended (one of another build included). */
+  #endedPid: number | undefined;
 
   constructor(options: { dataDir: string; log: Logger; onHealth: HealthListener; onLost: () => void }) {
     this.#dataDir = options.dataDir;
@@ -144,8 +168,10 @@ export class ProcessDataPlane implements DataPlane {
   }
 
   async collect(): Promise<Record<string, GroupTraffic>> {
-    if (this.#conn === undefined) return {};
-    return this.#conn.call<Record<string, GroupTraffic>>('collect').catch(() => ({}));
+    const owed = this.#owed;
+    this.#owed = {};
+    const fresh = this.#conn === undefined ? {} : await this.#conn.call<Record<string, GroupTraffic>>('collect').catch(() => ({}));
+    return mergeTraffic(owed, fresh);
   }
 
   describe(): string {
@@ -171,7 +197,7 @@ export class ProcessDataPlane implements DataPlane {
     if (conn === undefined) return undefined;
     const pid = this.#pid;
     await this.#end(conn, 'Slipway stops everything');
-    return pid;
+    return pid ?? this.#endedPid;
   }
 
   /** The open connection, or a plane adopted or (when `start`) started. */
@@ -190,10 +216,18 @@ export class ProcessDataPlane implements DataPlane {
   async #adopt(): Promise<Connection | undefined> {
     const conn = await dial(this.#socketPath, this.#onHealth);
     if (conn === undefined) return undefined;
-    const hello = await conn.call<Hello>('hello', { protocol: PLANE_PROTOCOL, fingerprint: planeFingerprint() }).catch(() => undefined);
-    if (hello === undefined) return undefined;
+    let hello: Hello;
+    try {
+      hello = await conn.call<Hello>('hello', { protocol: PLANE_PROTOCOL, fingerprint: planeFingerprint() }, CALL_TIMEOUT_MS);
+    } catch (error) {
+      // A plane on its way out refuses: wait until it is gone, then a new one can take the socket.
+      if ((error as SlipwayError).code === 'DataPlaneEnding') await within(conn.closed, END_TIMEOUT_MS);
+      conn.destroy();
+      return undefined;
+    }
     if (hello.protocol !== PLANE_PROTOCOL || hello.fingerprint !== planeFingerprint()) {
       this.#log.warn({ pid: hello.pid, found: hello.fingerprint, expected: planeFingerprint() }, 'replacing a load balancer data plane left by another build of Slipway');
+      this.#pid = hello.pid;
       await this.#end(conn, 'it runs another build of Slipway');
       return undefined;
     }
@@ -211,14 +245,40 @@ export class ProcessDataPlane implements DataPlane {
     return conn;
   }
 
-  /** Asks the plane to close its listeners and exit; resolves once its ports are free. */
+  /** Collects what the plane counted, asks it to close its listeners and exit; resolves once its ports are free. */
   async #end(conn: Connection, reason: string): Promise<void> {
-    if (this.#conn === conn) {
-      this.#conn = undefined;
-      this.#pid = undefined;
+    const pid = this.#pid;
+    this.#endedPid = pid;
+    if (this.#conn === conn) this.#conn = undefined;
+    this.#pid = undefined;
+    this.#log.info({ reason, pid }, 'stopping the load balancer data plane');
+    const counted = await conn.call<Record<string, GroupTraffic>>('collect', undefined, CALL_TIMEOUT_MS).catch(() => ({}));
+    this.#owed = mergeTraffic(this.#owed, counted);
+    try {
+      await conn.call('shutdown', undefined, END_TIMEOUT_MS);
+      if (!(await within(conn.closed, END_TIMEOUT_MS))) this.#log.warn({ pid }, 'the load balancer data plane did not finish closing in time');
+    } catch (error) {
+      this.#log.warn({ err: error, pid }, 'the load balancer data plane refused to shut down');
+    } finally {
+      conn.destroy();
     }
-    this.#log.info({ reason }, 'stopping the load balancer data plane');
-    await conn.call('shutdown').catch(() => undefined);
-    await conn.closed;
   }
+}
+
+/** True when `promise` settled within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Two collects' traffic as one (a group in both adds up). */
+function mergeTraffic(a: Record<string, GroupTraffic>, b: Record<string, GroupTraffic>): Record<string, GroupTraffic> {
+  const out = { ...a };
+  for (const [key, t] of Object.entries(b)) out[key] = out[key] === undefined ? t : addTraffic(out[key], t);
+  return out;
 }

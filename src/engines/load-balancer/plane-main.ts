@@ -23,10 +23,22 @@ const log = createLogger({ destination: pino.destination({ fd: 1, sync: true }) 
 const server = await startPlaneServer({ socketPath, clock: systemClock, log });
 log.info({ socket: socketPath, dataDir }, 'data plane started');
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void server.shutdown(`${signal} received`));
+let signalled = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    // A second signal does not wait for the listeners to drain.
+    if (signalled) process.exit(1);
+    signalled = true;
+    void server.shutdown(`${signal} received`);
+  });
+}
 process.on('SIGHUP', () => undefined);
+let idleChecks = 0;
 const orphanCheck = setInterval(() => {
   if (!existsSync(dataDir) || !existsSync(socketPath)) void server.shutdown('its data dir or socket is gone');
+  // Two checks in a row with nothing to serve and nobody driving it: its daemon died before giving it any routing.
+  idleChecks = server.idle() ? idleChecks + 1 : 0;
+  if (idleChecks >= 2) void server.shutdown('no daemon drives it and it serves nothing');
 }, ORPHAN_CHECK_MS);
 orphanCheck.unref();
 

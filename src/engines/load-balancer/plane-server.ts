@@ -1,6 +1,6 @@
 // The separate data plane: a LocalDataPlane served on a unix socket, driven by whichever daemon said hello last.
 import { rmSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/log.ts';
 import { LocalDataPlane } from './local-plane.ts';
@@ -11,6 +11,8 @@ export interface PlaneServer {
   /** Resolves once a shutdown (asked over the socket or by `shutdown()`) has closed every listener. */
   readonly ended: Promise<void>;
   shutdown(reason: string): Promise<void>;
+  /** No daemon drives the plane and it serves nothing: a daemon killed between starting it and its first apply. */
+  idle(): boolean;
 }
 
 export async function startPlaneServer(options: { socketPath: string; clock: Clock; log: Logger }): Promise<PlaneServer> {
@@ -26,10 +28,12 @@ export async function startPlaneServer(options: { socketPath: string; clock: Clo
   // One operation at a time, in arrival order: an apply is a reconcile pass, never two interleaved.
   let queue: Promise<unknown> = Promise.resolve();
   let ending: Promise<void> | undefined;
+  let closing = false;
   let resolveEnded: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
 
   const closeAll = async (reason: string): Promise<void> => {
+    closing = true;
     log.info({ reason }, 'data plane stopping');
     await plane.shutdown();
     server.close();
@@ -45,6 +49,8 @@ export async function startPlaneServer(options: { socketPath: string; clock: Clo
   const shutdown = (reason: string): Promise<void> => (ending ??= enqueue(() => closeAll(reason)));
 
   const run = async (socket: Socket, op: string, args: Record<string, unknown>): Promise<unknown> => {
+    // A plane on its way out must not be adopted, nor bind again what it has just closed.
+    if (closing && op !== 'shutdown') throw Object.assign(new Error('the data plane is shutting down'), { code: 'DataPlaneEnding' });
     switch (op) {
       case 'hello': {
         // The newest daemon drives the plane: a previous connection is a daemon that is gone or going.
@@ -91,6 +97,8 @@ export async function startPlaneServer(options: { socketPath: string; clock: Clo
       );
     });
   });
+  // Another plane answering on the socket keeps it: taking its path would orphan it with its ports.
+  if (await answers(socketPath)) throw Object.assign(new Error(`another data plane answers on ${socketPath}`), { code: 'DataPlaneRunning' });
   rmSync(socketPath, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -99,5 +107,16 @@ export async function startPlaneServer(options: { socketPath: string; clock: Clo
       resolve();
     });
   });
-  return { ended, shutdown };
+  return { ended, shutdown, idle: () => controller === undefined && plane.describe() === 'no listeners' };
+}
+
+function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(socketPath);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

@@ -226,6 +226,7 @@ test('a plane left by another build of Slipway is asked to shut down and replace
     readFrames(socket, (frame) => {
       asked.push(String(frame['op']));
       if (frame['op'] === 'hello') sendFrame(socket, { id: Number(frame['id']), ok: true, result: { protocol: 1, fingerprint: 'an-older-build', pid: 1 } });
+      if (frame['op'] === 'collect') sendFrame(socket, { id: Number(frame['id']), ok: true, result: {} });
       if (frame['op'] === 'shutdown') {
         sendFrame(socket, { id: Number(frame['id']), ok: true, result: {} });
         old.close();
@@ -239,7 +240,8 @@ test('a plane left by another build of Slipway is asked to shut down and replace
   try {
     const app = await versionTarget('app');
     const { port } = await listenerTo(elb, t.endpoint, 'app', app);
-    assert.deepEqual(asked, ['hello', 'shutdown']);
+    // What it counted is collected before it goes.
+    assert.deepEqual(asked, ['hello', 'collect', 'shutdown']);
     assert.deepEqual(await get(port), { status: 200, body: '{"version":"app"}' });
   } finally {
     elb.destroy();

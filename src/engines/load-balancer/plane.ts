@@ -77,3 +77,11 @@ export interface DataPlane {
 export function isEmpty(spec: PlaneSpec): boolean {
   return spec.listeners.length === 0 && spec.groups.length === 0;
 }
+
+/** Two windows of one group's traffic as one. */
+export function addTraffic(a: GroupTraffic, b: GroupTraffic): GroupTraffic {
+  const delta = { ...a.delta };
+  for (const k of Object.keys(delta) as Array<keyof typeof delta>) delta[k] = a.delta[k] + b.delta[k];
+  const both = [a.extremes, b.extremes].filter((x) => x !== undefined);
+  return both.length === 0 ? { delta } : { delta, extremes: { minimum: Math.min(...both.map((x) => x.minimum)), maximum: Math.max(...both.map((x) => x.maximum)) } };
+}
