@@ -34,6 +34,7 @@ test('a restart while production shifts: the deployment resumes at its step and 
     const greenWhileDown = (whileDown.versions['v2'] ?? 0) - (down.versions['v2'] ?? 0);
     const share = greenWhileDown / (whileDown.total - down.total);
     assert.ok(share > 0.2 && share < 0.3, `while Slipway was down green answered ${greenWhileDown} of ${whileDown.total - down.total}`);
+    process.stdout.write(`# while Slipway was stopped: ${whileDown.total - down.total} requests, green answered ${(share * 100).toFixed(1)}%, ${whileDown.failed - down.failed} failed\n`);
 
     await w.startDaemon();
     // Events from before the restart are history now: read the state, then follow what happens next.
@@ -45,6 +46,7 @@ test('a restart while production shifts: the deployment resumes at its step and 
     await load.after(40);
   } finally {
     const stats = await load.stop();
+    process.stdout.write(`# restart under load: ${stats.total} requests, ${stats.failed} failed, ${JSON.stringify(stats.versions)}\n`);
     assert.equal(stats.failed, 0, `failed requests: ${stats.failures.join('; ')}`);
   }
   assert.equal(await w.version(w.prodPort), 'v2');
