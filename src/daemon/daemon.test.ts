@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { test } from 'node:test';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { makeConfig } from '../core/config.ts';
 import { silentLogger } from '../core/log.ts';
+import { runCli, startSlipwayUp } from '../../test/helpers/cli.ts';
 import { startTestDaemon } from '../../test/helpers/daemon.ts';
 import { Daemon } from './daemon.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'slipway.js');
 
 test('a restart keeps acknowledged state and the event log', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-restart-'));
@@ -57,65 +54,41 @@ test('a second daemon on the same data dir refuses with AlreadyRunning and leave
   }
 });
 
-/** Runs the real CLI on the project's Node 24 and collects its output. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return once(child, 'exit').then(([code]) => ({ code: code as number | null, out, err }));
-}
-
 test('slipway up / status / down as processes: status healthy, a second up refused, down stops it', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
   const env = { SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'warn' };
-  const daemon = spawn(process.execPath, [bin, 'up', '--port', '0', '--no-runtime'], { env: { ...process.env, ...env } });
-  // Listen for the exit from the start: `down` may return after the process is already gone.
-  const exited = once(daemon, 'exit') as Promise<[number | null]>;
+  const daemon = await startSlipwayUp(['--port', '0', '--no-runtime'], env);
   try {
-    let out = '';
-    daemon.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      daemon.stdout.on('data', () => out.includes('Slipway is up') && resolve());
-      daemon.on('exit', (code) => reject(new Error(`slipway up exited ${code}`)));
-    });
-
-    const status = await cli(['status'], env);
+    const status = await runCli(['status'], env);
     assert.equal(status.code, 0, status.err);
     assert.match(status.out, /store\s+Healthy/);
     assert.match(status.out, /edge\s+Healthy/);
 
-    const second = await cli(['up', '--port', '0', '--no-runtime'], env);
+    const second = await runCli(['up', '--port', '0', '--no-runtime'], env);
     assert.equal(second.code, 1);
     assert.match(second.err, /already running/i);
 
-    const down = await cli(['down'], env);
+    const down = await runCli(['down'], env);
     assert.equal(down.code, 0, down.err);
-    const [code] = await exited;
-    assert.equal(code, 0);
-    assert.match(out, /Slipway stopped/);
+    assert.equal((await daemon.exited).code, 0);
+    assert.match(daemon.output(), /Slipway stopped/);
 
-    const after = await cli(['status'], env);
+    const after = await runCli(['status'], env);
     assert.equal(after.code, 1);
     assert.match(after.err, /No Slipway daemon answers/);
   } finally {
-    daemon.kill('SIGKILL');
+    daemon.child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
 test('SIGTERM stops slipway up cleanly with exit code 0', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-sig-'));
-  const daemon = spawn(process.execPath, [bin, 'up', '--port', '0', '--no-runtime'], { env: { ...process.env, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'warn' } });
-  const exited = once(daemon, 'exit') as Promise<[number | null]>;
   try {
-    let out = '';
-    await new Promise<void>((resolve) => daemon.stdout.on('data', (d: Buffer) => (out += d.toString()).includes('Slipway is up') && resolve()));
-    daemon.kill('SIGTERM');
-    const [code] = await exited;
-    assert.equal(code, 0);
-    assert.match(out, /SIGTERM: stopping Slipway/);
+    const daemon = await startSlipwayUp(['--port', '0', '--no-runtime'], { SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'warn' });
+    daemon.child.kill('SIGTERM');
+    assert.equal((await daemon.exited).code, 0);
+    assert.match(daemon.output(), /SIGTERM: stopping Slipway/);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -1,11 +1,8 @@
 // The data plane as a process of its own: it serves through a crash of Slipway, is adopted, replaced and ended.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, watch } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import type { Readable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import {
@@ -20,11 +17,11 @@ import {
 import type { SlipwayEvent } from '../../core/events.ts';
 import { readEventStream } from '../../cli/events.ts';
 import { startLoad } from '../../../test/e2e/load.ts';
+import { runCli, startSlipwayUp, type SlipwayProcess } from '../../../test/helpers/cli.ts';
 import { startTestDaemon } from '../../../test/helpers/daemon.ts';
 import { freePort, get, startTarget, type TestTarget } from '../../services/elbv2/testing.ts';
 import { planeSocketPath, readFrames, sendFrame } from './plane-wire.ts';
 
-const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'slipway.js');
 const targets: TestTarget[] = [];
 after(async () => {
   await Promise.all(targets.map((t) => t.close()));
@@ -74,36 +71,20 @@ async function listenerTo(elb: ElasticLoadBalancingV2Client, endpoint: string, n
   return { port, listenerArn, tgArn };
 }
 
-/** `slipway up` as a process of its own (no container engine), resolved once it says it is up. */
-async function slipwayUp(dataDir: string, port: number): Promise<{ daemon: ChildProcessByStdio<null, Readable, null>; exited: Promise<NodeJS.Signals | null> }> {
-  const daemon = spawn(process.execPath, [bin, 'up', '--port', String(port), '--no-runtime', '--data-dir', dataDir], { env: { ...process.env, SLIPWAY_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => daemon.once('exit', (_code, signal) => resolve(signal)));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    daemon.stdout.on('data', (d: Buffer) => (out += d.toString()).includes('Slipway is up') && resolve());
-    daemon.once('exit', (code) => reject(new Error(`slipway up exited ${code}`)));
-  });
-  return { daemon, exited };
+/** `slipway up` as a process of its own (no container engine). */
+function slipwayUp(dataDir: string, port: number): Promise<SlipwayProcess> {
+  return startSlipwayUp(['--port', String(port), '--no-runtime', '--data-dir', dataDir], { SLIPWAY_LOG_LEVEL: 'error' });
 }
 
 function sdkFor(endpoint: string): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } } {
   return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASLIPWAYTEST', secretAccessKey: 'x' } };
 }
 
-/** Runs the slipway CLI to its end. */
-async function cli(args: string[]): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, out };
-}
-
 test('SIGKILL of Slipway under load: the data plane serves on, the next start adopts it, and no request fails', { timeout: 120_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-plane-'));
   const edgePort = await freePort();
   const endpoint = `http://127.0.0.1:${edgePort}`;
-  const { daemon, exited } = await slipwayUp(dataDir, edgePort);
+  const daemon = await slipwayUp(dataDir, edgePort);
   try {
     const elb = new ElasticLoadBalancingV2Client(sdkFor(endpoint));
     const blue = await versionTarget('blue');
@@ -118,8 +99,8 @@ test('SIGKILL of Slipway under load: the data plane serves on, the next start ad
     let second: Awaited<ReturnType<typeof startTestDaemon>> | undefined;
     try {
       await load.after(50);
-      daemon.kill('SIGKILL');
-      assert.equal(await exited, 'SIGKILL');
+      daemon.child.kill('SIGKILL');
+      assert.equal((await daemon.exited).signal, 'SIGKILL');
       const down = load.snapshot();
       await load.after(500);
       assert.equal(load.snapshot().failed, 0, 'requests while Slipway is dead');
@@ -150,7 +131,7 @@ test('SIGKILL of Slipway under load: the data plane serves on, the next start ad
     assert.equal((await get(port)).status, 0);
     assert.equal(existsSync(planeSocketPath(dataDir)), false);
   } finally {
-    daemon.kill('SIGKILL');
+    daemon.child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
@@ -164,13 +145,13 @@ test('slipway down leaves the listeners serving; slipway down --all ends them, w
     const elb = new ElasticLoadBalancingV2Client(sdkFor(endpoint));
     const { port, listenerArn } = await listenerTo(elb, endpoint, 'app', await versionTarget('app'));
     elb.destroy();
-    const down = await cli(['down', '--data-dir', dataDir]);
+    const down = await runCli(['down', '--data-dir', dataDir]);
     assert.equal(down.code, 0);
     assert.match(down.out, /^Slipway stopped\.$/m);
     assert.deepEqual(await get(port), { status: 200, body: '{"version":"app"}' }, 'the listener serves on');
 
     // No daemon runs: --all ends what the last one left.
-    const all = await cli(['down', '--all', '--data-dir', dataDir]);
+    const all = await runCli(['down', '--all', '--data-dir', dataDir]);
     assert.equal(all.code, 0);
     assert.match(all.out, /Stopped the load balancer data plane \(pid \d+\)/);
     assert.equal((await get(port)).status, 0);
@@ -180,14 +161,14 @@ test('slipway down leaves the listeners serving; slipway down --all ends them, w
     let started = 0;
     await eventAfter(endpoint, 0, (e) => (e.type === 'daemon.started' ? ++started : started) === 2 && e.type === 'elbv2.listener.routing-applied' && e.resource === listenerArn);
     assert.equal((await get(port)).status, 200);
-    const both = await cli(['down', '--all', '--data-dir', dataDir]);
+    const both = await runCli(['down', '--all', '--data-dir', dataDir]);
     assert.equal(both.code, 0);
     assert.match(both.out, /Slipway stopped, with its load balancer and containers\./);
     await up.exited;
     assert.equal((await get(port)).status, 0);
   } finally {
-    up.daemon.kill('SIGKILL');
-    await cli(['down', '--all', '--data-dir', dataDir]);
+    up.child.kill('SIGKILL');
+    await runCli(['down', '--all', '--data-dir', dataDir]);
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
