@@ -90,7 +90,7 @@ class LoadBalancerEngine {
   async #reconcile(): Promise<void> {
     const ctx = this.#ctx;
     const view = readStore(ctx);
-    for (const g of view.spec.groups) this.#balancers.set(g.key, loadBalancersOf(ctx, g.key));
+    for (const [group, lbs] of view.balancers) this.#balancers.set(group, lbs);
     const result = await this.#plane.apply(view.spec);
     if (this.#stopped.signal.aborted) return;
     this.#last = result;

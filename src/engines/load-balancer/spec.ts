@@ -16,6 +16,8 @@ export interface StoreView {
   readonly loadBalancers: ReadonlyMap<string, LoadBalancerRecord>;
   readonly listeners: readonly ListenerRecord[];
   readonly targetGroups: readonly TargetGroupRecord[];
+  /** Per group forwarded to, the load balancers whose listeners (or rules) forward to it, sorted: its metrics' dimensions. */
+  readonly balancers: ReadonlyMap<string, readonly string[]>;
 }
 
 function toSettings(tg: TargetGroupRecord): Partial<HealthCheckSettings> {
@@ -80,15 +82,23 @@ export function readStore(ctx: ServiceContext): StoreView {
   const loadBalancers = new Map(listLoadBalancerRecords(ctx).map((lb) => [lb.arn, lb]));
   const listeners = listListenerRecords(ctx).filter((l) => loadBalancers.has(l.loadBalancerArn));
   const targetGroups = listTargetGroupRecords(ctx);
-  const listenerSpecs: ListenerSpec[] = listeners.map((l) => ({
-    key: l.arn,
-    port: l.port,
-    protocol: l.protocol,
-    idleTimeoutSeconds: Number(loadBalancers.get(l.loadBalancerArn)?.attributes['idle_timeout.timeout_seconds'] ?? 60),
-    defaultAction: forwardSpec(l.forward),
-    rules: rulesOf(ctx, l.arn).map((r) => ({ priority: r.priority, conditions: conditionsOf(r.conditions), action: forwardSpec(r.forward) })),
-  }));
-  const inUse = new Set(listenerSpecs.flatMap((l) => [l.defaultAction, ...l.rules.map((r) => r.action)]).flatMap((f) => f.targetGroups.map((t) => t.group)));
-  const groups = targetGroups.filter((tg) => inUse.has(tg.arn)).map((tg) => groupSpec(ctx, tg));
-  return { spec: { host: ctx.config.host, groups, listeners: listenerSpecs }, loadBalancers, listeners, targetGroups };
+  // Per group, the load balancers forwarding to it by a default action or a rule.
+  const byGroup = new Map<string, Set<string>>();
+  const listenerSpecs = listeners.map((l): ListenerSpec => {
+    const spec: ListenerSpec = {
+      key: l.arn,
+      port: l.port,
+      protocol: l.protocol,
+      idleTimeoutSeconds: Number(loadBalancers.get(l.loadBalancerArn)?.attributes['idle_timeout.timeout_seconds'] ?? 60),
+      defaultAction: forwardSpec(l.forward),
+      rules: rulesOf(ctx, l.arn).map((r) => ({ priority: r.priority, conditions: conditionsOf(r.conditions), action: forwardSpec(r.forward) })),
+    };
+    for (const f of [spec.defaultAction, ...spec.rules.map((r) => r.action)]) {
+      for (const t of f.targetGroups) byGroup.set(t.group, (byGroup.get(t.group) ?? new Set()).add(l.loadBalancerArn));
+    }
+    return spec;
+  });
+  const groups = targetGroups.filter((tg) => byGroup.has(tg.arn)).map((tg) => groupSpec(ctx, tg));
+  const balancers = new Map([...byGroup].map(([group, lbs]) => [group, [...lbs].sort()]));
+  return { spec: { host: ctx.config.host, groups, listeners: listenerSpecs }, loadBalancers, listeners, targetGroups, balancers };
 }
