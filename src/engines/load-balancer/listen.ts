@@ -1,13 +1,15 @@
-// Binds a listener's server: resolves with the bound port, or rejects with the bind error (EADDRINUSE, EACCES…).
-import type { AddressInfo, Server } from 'node:net';
+// Binds a server on a TCP port and host, or on a unix socket path: resolves with the bound port (0 for a path), or
+// rejects with the bind error (EADDRINUSE, EACCES…).
+import type { Server } from 'node:net';
 
-export async function listenOn(server: Server, port: number, host: string): Promise<number> {
+export async function listenOn(server: Server, at: { readonly port: number; readonly host: string } | { readonly path: string }): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(at, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  return (server.address() as AddressInfo).port;
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
 }

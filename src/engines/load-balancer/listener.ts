@@ -142,7 +142,7 @@ export async function createListener(options: ListenerOptions): Promise<Listener
     else socket.destroy();
   });
 
-  const port = await listenOn(server, options.port, options.host);
+  const port = await listenOn(server, { port: options.port, host: options.host });
   ctx.listenerPort = port;
   log?.info({ host: options.host, port }, 'listener started');
 

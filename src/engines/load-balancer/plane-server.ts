@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/log.ts';
+import { listenOn } from './listen.ts';
 import { LocalDataPlane } from './local-plane.ts';
 import { PLANE_PROTOCOL, type PlaneSpec } from './plane.ts';
 import { planeFingerprint, readFrames, sendFrame, type Hello } from './plane-wire.ts';
@@ -100,13 +101,7 @@ export async function startPlaneServer(options: { socketPath: string; clock: Clo
   // Another plane answering on the socket keeps it: taking its path would orphan it with its ports.
   if (await answers(socketPath)) throw Object.assign(new Error(`another data plane answers on ${socketPath}`), { code: 'DataPlaneRunning' });
   rmSync(socketPath, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, { path: socketPath });
   return { ended, shutdown, idle: () => controller === undefined && plane.describe() === 'no listeners' };
 }
 

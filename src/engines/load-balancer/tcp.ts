@@ -57,7 +57,7 @@ export async function createTcpListener(options: { host: string; port: number; l
     client.on('error', () => client.destroy());
     dial(client);
   });
-  const port = await listenOn(server, options.port, options.host);
+  const port = await listenOn(server, { port: options.port, host: options.host });
   options.log?.info({ host: options.host, port }, 'tcp listener started');
   return {
     port,
