@@ -189,6 +189,19 @@ export function testPipeline(name: string, build: NonNullable<PipelineDeclaratio
   };
 }
 
+/** `web`: CodeCommit `app` on main (artifact Code) → Deploy with the ECS provider (action `Web`) configured so. */
+export function ecsDeployPipeline(configuration: Record<string, string>): PipelineDeclaration {
+  return {
+    name: 'web',
+    roleArn: 'arn:aws:iam::000000000000:role/p',
+    artifactStore: { type: 'S3', location: 'slipway-artifacts' },
+    stages: [
+      { name: 'Source', actions: [{ name: 'Src', actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeCommit', version: '1' }, configuration: { RepositoryName: 'app', BranchName: 'main' }, outputArtifacts: [{ name: 'Code' }] }] },
+      { name: 'Deploy', actions: [{ name: 'Web', actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'ECS', version: '1' }, configuration, inputArtifacts: [{ name: 'Code' }] }] },
+    ],
+  };
+}
+
 export function buildAction(name: string, extra: Record<string, unknown> = {}): NonNullable<NonNullable<PipelineDeclaration['stages']>[number]['actions']>[number] {
   return {
     name,

@@ -8,6 +8,7 @@ import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, De
 import { ensureBusyboxImage } from '../../../runtime/base-images.ts';
 import { startTestDaemon } from '../../../../test/helpers/daemon.ts';
 import { fargateTaskDefinition } from '../../scheduler/testing.ts';
+import { ecsDeployPipeline } from '../testing.ts';
 
 const skip = process.env['SLIPWAY_SKIP_ENGINE'] === '1' ? 'SLIPWAY_SKIP_ENGINE=1' : undefined;
 
@@ -29,19 +30,7 @@ test('a pipeline deploys v2 of a locally built image to a running ECS service; t
     await ecs.send(new CreateServiceCommand({ serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } } }));
     await cc.send(new CreateRepositoryCommand({ repositoryName: 'app' }));
     await cc.send(new PutFileCommand({ repositoryName: 'app', branchName: 'main', filePath: 'imagedefinitions.json', fileContent: Buffer.from(JSON.stringify([{ name: 'app', imageUri: `${repo}:v2` }])), commitMessage: 'v2', name: 'Ada', email: 'ada@example.com' }));
-    await cp.send(
-      new CreatePipelineCommand({
-        pipeline: {
-          name: 'web',
-          roleArn: 'arn:aws:iam::000000000000:role/p',
-          artifactStore: { type: 'S3', location: 'slipway-artifacts' },
-          stages: [
-            { name: 'Source', actions: [{ name: 'Src', actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeCommit', version: '1' }, configuration: { RepositoryName: 'app', BranchName: 'main' }, outputArtifacts: [{ name: 'Code' }] }] },
-            { name: 'Deploy', actions: [{ name: 'Web', actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'ECS', version: '1' }, configuration: { ClusterName: 'default', ServiceName: 'web' }, inputArtifacts: [{ name: 'Code' }] }] },
-          ],
-        },
-      }),
-    );
+    await cp.send(new CreatePipelineCommand({ pipeline: ecsDeployPipeline({ ClusterName: 'default', ServiceName: 'web' }) }));
     // The execution ends when the deployment does (the action follows it): wait on the daemon's events, 90 s guard.
     const deadline = Date.now() + 90_000;
     let status = 'InProgress';

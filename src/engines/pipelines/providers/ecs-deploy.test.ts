@@ -19,7 +19,7 @@ import { registerTaskDefinition } from '../../../services/ecs/task-definitions.t
 import { checkShape, loadModel } from '../../../../test/helpers/aws-model.ts';
 import { startTestDaemon } from '../../../../test/helpers/daemon.ts';
 import { fargateTaskDefinition } from '../../scheduler/testing.ts';
-import { actionFailure, deployJob, startHarness, type Harness } from '../testing.ts';
+import { actionFailure, deployJob, ecsDeployPipeline, startHarness, type Harness } from '../testing.ts';
 import type { ActionJob } from '../types.ts';
 import { ecsDeploy } from './ecs-deploy.ts';
 import { untilPipeline } from '../../../services/codepipeline/testing.ts';
@@ -45,19 +45,7 @@ test('through a daemon: a CodeCommit imagedefinitions.json deploys a new task de
     const cp = new CodePipelineClient(t.sdk);
     const types = await cp.send(new ListActionTypesCommand({}));
     assert.ok(types.actionTypes?.some((a) => a.id?.category === 'Deploy' && a.id.provider === 'ECS'), 'ListActionTypes lists Deploy/AWS/ECS');
-    await cp.send(
-      new CreatePipelineCommand({
-        pipeline: {
-          name: 'web',
-          roleArn: 'arn:aws:iam::000000000000:role/p',
-          artifactStore: { type: 'S3', location: 'slipway-artifacts' },
-          stages: [
-            { name: 'Source', actions: [{ name: 'Src', actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeCommit', version: '1' }, configuration: { RepositoryName: 'app', BranchName: 'main' }, outputArtifacts: [{ name: 'Code' }] }] },
-            { name: 'Deploy', actions: [{ name: 'Web', actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'ECS', version: '1' }, configuration: { ClusterName: 'default', ServiceName: 'web', DeploymentTimeout: '5' }, inputArtifacts: [{ name: 'Code' }] }] },
-          ],
-        },
-      }),
-    );
+    await cp.send(new CreatePipelineCommand({ pipeline: ecsDeployPipeline({ ClusterName: 'default', ServiceName: 'web', DeploymentTimeout: '5' }) }));
     let executionId = '';
     await untilPipeline(t, 'the first execution ended', async () => {
       const list = await cp.send(new ListPipelineExecutionsCommand({ pipelineName: 'web' }));
