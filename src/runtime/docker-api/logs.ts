@@ -29,13 +29,20 @@ export async function* streamLogs(docker: Docker, id: string, options: LogOption
   }
   let stream: Readable;
   try {
-    stream = (await container.logs({ ...base, follow: true })) as unknown as Readable;
+    // The signal also covers the wait for the answer: an abort then must not leave a follow open with nobody reading.
+    stream = (await container.logs({ ...base, follow: true, ...(options.signal === undefined ? {} : { abortSignal: options.signal }) })) as unknown as Readable;
   } catch (err) {
+    if (aborted(options.signal)) return;
     throw toSlipwayError(err, what, { 404: 'ContainerNotFound' });
   }
   const onAbort = (): void => {
     stream.destroy();
   };
+  // An abort that came while the request was answered fires no listener added now.
+  if (aborted(options.signal)) {
+    stream.destroy();
+    return;
+  }
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const data of stream) {
@@ -48,4 +55,9 @@ export async function* streamLogs(docker: Docker, id: string, options: LogOption
     options.signal?.removeEventListener('abort', onAbort);
     stream.destroy();
   }
+}
+
+/** Read through a call: the signal may have aborted during an await, which narrowing cannot see. */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
