@@ -149,10 +149,19 @@ test('a command hook stopped (timeout, stopped deployment) stops everything it s
   }
 });
 
-/** Running (a zombie waiting for its reaper does not count). */
+/** PF_EXITING in /proc/<pid>/stat's flags: the kernel has started the process's exit, which cannot be undone. */
+const PF_EXITING = 0x4;
+
+/**
+ * Running: not gone, not a zombie waiting for its reaper, and not in the middle of its exit. A process killed by the
+ * hook's SIGTERM closes its pipes early in its exit, so the hook can settle before the kernel marks it a zombie.
+ */
 function alive(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const state = fields[0];
+    const flags = Number(fields[6]);
+    return state !== 'Z' && state !== 'X' && (flags & PF_EXITING) === 0;
   } catch {
     return false;
   }
